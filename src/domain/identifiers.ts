@@ -1,0 +1,73 @@
+// The RAC identifier grammars (rac-access.md section 1, http-api.md "Identifiers") as zod
+// schemas, so every edge validates the same way and a bad id is a 400 naming its field.
+import { z } from 'zod';
+
+/** Luhn check over a string of digits (the SIN's last digit is its check digit). */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+// Messages never repeat the value: a rejected SIN must not come back in an error.
+export const repIdSchema = z
+  .string()
+  .max(64, 'must be a RepID: 7 characters A-Z or 0-9')
+  .transform((s) => s.toUpperCase())
+  .pipe(z.string().regex(/^[A-Z0-9]{7}$/, 'must be a RepID: 7 characters A-Z or 0-9'));
+
+export const bnSchema = z.string().regex(/^[0-9]{9}$/, 'must be a business number: 9 digits');
+
+export const sinSchema = z
+  .string()
+  .regex(/^[0-9]{9}$/, 'must be a SIN (9 digits) or a client ref')
+  .refine(luhnValid, 'must be a SIN with a valid check digit, or a client ref');
+
+/** The pseudonym the service returns for an individual: 64 lower-case hex characters. */
+export const REF_PATTERN = /^[0-9a-f]{64}$/;
+export const trustNumberSchema = z.string().regex(/^T[0-9]{8}$/, 'must be a trust account number: T and 8 digits');
+
+export const CLIENT_TYPES = ['individual', 'business', 'trust'] as const;
+export type ClientType = (typeof CLIENT_TYPES)[number];
+export const clientTypeSchema = z.enum(CLIENT_TYPES, { error: 'must be one of individual, business, trust' });
+
+/**
+ * A client as callers name it. An individual's id is a SIN or the ref returned earlier; which
+ * one is told by its shape (9 digits vs 64 hex characters), so the two can never be confused.
+ */
+export type ClientId =
+  | { type: 'individual'; sin: string }
+  | { type: 'individual'; ref: string }
+  | { type: 'business'; bn: string }
+  | { type: 'trust'; trustNumber: string };
+
+const individualIdSchema = z.string().max(128, 'must be a SIN (9 digits) or a client ref').superRefine((s, ctx) => {
+  if (REF_PATTERN.test(s)) return;
+  if (/^[0-9]{9}$/.test(s)) {
+    if (!luhnValid(s)) ctx.addIssue({ code: 'custom', message: 'must be a SIN with a valid check digit, or a client ref' });
+    return;
+  }
+  ctx.addIssue({ code: 'custom', message: 'must be a SIN (9 digits) or a client ref' });
+});
+
+/** Parses {type, id} into a ClientId; issues are reported on `id` (or `type`). */
+export const clientSchema = z
+  .object({ type: clientTypeSchema, id: z.string({ error: 'must be a string' }) })
+  .strict()
+  .superRefine((c, ctx) => {
+    const schema = c.type === 'individual' ? individualIdSchema : c.type === 'business' ? bnSchema : trustNumberSchema;
+    const r = schema.safeParse(c.id);
+    if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: ['id'], message: issue.message });
+  })
+  .transform((c): ClientId => {
+    if (c.type === 'individual') return REF_PATTERN.test(c.id) ? { type: 'individual', ref: c.id } : { type: 'individual', sin: c.id };
+    if (c.type === 'business') return { type: 'business', bn: c.id };
+    return { type: 'trust', trustNumber: c.id };
+  });

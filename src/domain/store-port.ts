@@ -1,0 +1,82 @@
+// The port between the domain and the authorization engine. The domain speaks in these types;
+// spicedb/ implements them (embedded or server). Keep it small: each method is one engine call.
+
+export interface ObjectRef {
+  type: string;
+  id: string;
+}
+
+export interface SubjectRef extends ObjectRef {
+  /** a subject relation (e.g. group#member); absent for a plain object */
+  relation?: string;
+}
+
+export interface Relationship {
+  resource: ObjectRef;
+  relation: string;
+  subject: SubjectRef;
+  /** the engine stops counting the relationship after this instant */
+  expiresAt?: Date;
+}
+
+export type Consistency =
+  | { kind: 'minimizeLatency' }
+  | { kind: 'atLeastAsFresh'; token: string }
+  | { kind: 'fullyConsistent' };
+
+export interface CheckQuery {
+  resource: ObjectRef;
+  permission: string;
+  subject: SubjectRef;
+}
+
+/** A check either answers or fails on its own (in a bulk, one bad item does not sink the rest). */
+export type CheckOutcome = { allowed: boolean } | { error: Error };
+
+export interface CheckAnswer {
+  allowed: boolean;
+  /** the revision the answer was computed at (a ZedToken) */
+  checkedAt: string;
+}
+
+export interface BulkCheckAnswer {
+  results: CheckOutcome[];
+  checkedAt: string;
+}
+
+export interface RelationshipUpdate {
+  operation: 'touch' | 'create' | 'delete';
+  relationship: Relationship;
+}
+
+export interface RelationshipFilter {
+  resourceType: string;
+  resourceId?: string;
+  relation?: string;
+  subject?: { type: string; id?: string; relation?: string };
+}
+
+export interface Precondition {
+  /** the write fails (ConflictError) unless a relationship matching the filter exists / does not */
+  operation: 'mustMatch' | 'mustNotMatch';
+  filter: RelationshipFilter;
+}
+
+export interface WriteOptions {
+  preconditions?: Precondition[];
+  /** recorded by the engine with the transaction (actor, request id); never personal information */
+  metadata?: Record<string, string>;
+}
+
+export interface AuthzStore {
+  /** which backend this is, for logs and /readyz */
+  readonly kind: 'embedded' | 'server';
+  check(query: CheckQuery, consistency: Consistency): Promise<CheckAnswer>;
+  checkBulk(queries: CheckQuery[], consistency: Consistency): Promise<BulkCheckAnswer>;
+  /** one atomic WriteRelationships; returns the new revision token */
+  write(updates: RelationshipUpdate[], options?: WriteOptions): Promise<{ token: string }>;
+  readRelationships(filter: RelationshipFilter, consistency: Consistency): AsyncIterable<Relationship>;
+  readSchema(): Promise<string>;
+  writeSchema(schema: string): Promise<void>;
+  close(): Promise<void>;
+}

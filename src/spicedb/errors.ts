@@ -1,0 +1,69 @@
+// The one translation table from SpiceDB/gRPC failures to domain errors. Both backends throw
+// through here: the server client raises grpc ServiceErrors with a numeric code; the embedded
+// engine raises plain Errors whose message reads "rpc error: code = <Name> desc = ...".
+// Nothing upstream re-maps, and no message from the engine reaches a caller verbatim.
+import {
+  ConflictError,
+  DomainError,
+  StoreInternalError,
+  StoreRejectedError,
+  StoreTimeoutError,
+  StoreUnavailableError,
+} from '../domain/errors.js';
+
+const CODE_NAMES = [
+  'OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists',
+  'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange',
+  'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated',
+] as const;
+export type GrpcCodeName = (typeof CODE_NAMES)[number];
+
+/** The gRPC status name of an error from either backend, or undefined when it carries none. */
+export function grpcCodeOf(err: unknown): GrpcCodeName | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'number' && code >= 0 && code < CODE_NAMES.length) return CODE_NAMES[code];
+  const message = (err as { message?: unknown }).message;
+  if (typeof message === 'string') {
+    const m = /code = (\w+)/.exec(message);
+    if (m && (CODE_NAMES as readonly string[]).includes(m[1]!)) return m[1] as GrpcCodeName;
+  }
+  return undefined;
+}
+
+/** Maps any failure of a SpiceDB call to a domain error; `operation` names the call for logs. */
+export function toDomainError(err: unknown, operation: string): DomainError {
+  if (err instanceof DomainError) return err;
+  const mapped = mapByCode(grpcCodeOf(err), operation);
+  // the engine's own words stay on `cause`, for the service's logs only
+  mapped.cause = err;
+  return mapped;
+}
+
+function mapByCode(code: GrpcCodeName | undefined, operation: string): DomainError {
+  switch (code) {
+    case 'FailedPrecondition':
+      // a write precondition did not hold: the state changed under the command
+      return new ConflictError(`${operation}: the current state does not allow this change`);
+    case 'AlreadyExists':
+      return new ConflictError(`${operation}: already exists`);
+    case 'DeadlineExceeded':
+      return new StoreTimeoutError(`${operation}: SpiceDB did not answer in time`);
+    case 'Unavailable':
+    case 'ResourceExhausted':
+    case 'Aborted':
+    case 'Canceled':
+    case undefined: // a transport failure without a status: treat as unreachable
+      return new StoreUnavailableError(`${operation}: SpiceDB is unavailable`);
+    case 'InvalidArgument':
+    case 'NotFound':
+    case 'OutOfRange':
+      return new StoreRejectedError(`${operation}: SpiceDB rejected the request (${code})`);
+    case 'Unauthenticated':
+    case 'PermissionDenied':
+      // a credential problem between us and SpiceDB is ours, never the caller's 401/403
+      return new StoreUnavailableError(`${operation}: SpiceDB refused the service's credentials`);
+    default:
+      return new StoreInternalError(`${operation}: SpiceDB failed (${code})`);
+  }
+}

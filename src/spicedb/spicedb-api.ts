@@ -1,0 +1,14 @@
+// The handful of SpiceDB v1 calls the store makes, as one interface both backends provide:
+// embedded (FFI into the engine in this process) and server (gRPC with a preshared key).
+import type { v1 } from '@authzed/authzed-node';
+
+export interface SpiceDbApi {
+  checkPermission(req: v1.CheckPermissionRequest): Promise<v1.CheckPermissionResponse>;
+  checkBulkPermissions(req: v1.CheckBulkPermissionsRequest): Promise<v1.CheckBulkPermissionsResponse>;
+  writeRelationships(req: v1.WriteRelationshipsRequest): Promise<v1.WriteRelationshipsResponse>;
+  /** streamed: the caller consumes relationships as they arrive */
+  readRelationships(req: v1.ReadRelationshipsRequest): AsyncIterable<v1.ReadRelationshipsResponse>;
+  readSchema(): Promise<string>;
+  writeSchema(schema: string): Promise<void>;
+  close(): void;
+}

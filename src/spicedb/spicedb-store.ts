@@ -1,0 +1,114 @@
+// The AuthzStore port implemented on SpiceDB v1. Backend-neutral: it takes a SpiceDbApi
+// (embedded or server) and owns request building, answer decoding and error mapping.
+import { v1 } from '@authzed/authzed-node';
+import type {
+  AuthzStore,
+  BulkCheckAnswer,
+  CheckAnswer,
+  CheckQuery,
+  Consistency,
+  Relationship,
+  RelationshipFilter,
+  RelationshipUpdate,
+  WriteOptions,
+} from '../domain/store-port.js';
+import { toDomainError } from './errors.js';
+import * as rq from './requests.js';
+import type { SpiceDbApi } from './spicedb-api.js';
+
+const HAS = v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION;
+const CONDITIONAL = v1.CheckPermissionResponse_Permissionship.CONDITIONAL_PERMISSION;
+
+/**
+ * Decodes a permissionship. The schema has no caveats, so CONDITIONAL cannot happen; if it ever
+ * does (a schema change), it is not a yes: fail closed with an error instead.
+ */
+function isAllowed(p: v1.CheckPermissionResponse_Permissionship, operation: string): boolean {
+  if (p === CONDITIONAL) throw toDomainError(new Error('code = Internal desc = conditional'), operation);
+  return p === HAS;
+}
+
+export class SpiceDbStore implements AuthzStore {
+  constructor(
+    readonly kind: 'embedded' | 'server',
+    private readonly api: SpiceDbApi,
+  ) {}
+
+  async check(query: CheckQuery, consistency: Consistency): Promise<CheckAnswer> {
+    let res: v1.CheckPermissionResponse;
+    try {
+      res = await this.api.checkPermission(rq.checkRequest(query, consistency));
+    } catch (err) {
+      throw toDomainError(err, 'CheckPermission');
+    }
+    return { allowed: isAllowed(res.permissionship, 'CheckPermission'), checkedAt: res.checkedAt?.token ?? '' };
+  }
+
+  async checkBulk(queries: CheckQuery[], consistency: Consistency): Promise<BulkCheckAnswer> {
+    let res: v1.CheckBulkPermissionsResponse;
+    try {
+      res = await this.api.checkBulkPermissions(rq.bulkRequest(queries, consistency));
+    } catch (err) {
+      throw toDomainError(err, 'CheckBulkPermissions');
+    }
+    if (res.pairs.length !== queries.length) {
+      throw toDomainError(new Error('code = Internal desc = pair count'), 'CheckBulkPermissions');
+    }
+    // SpiceDB answers pairs in request order.
+    const results = res.pairs.map((pair) => {
+      if (pair.response.oneofKind === 'item') {
+        try {
+          return { allowed: isAllowed(pair.response.item.permissionship, 'CheckBulkPermissions') };
+        } catch (err) {
+          return { error: err as Error };
+        }
+      }
+      const status = pair.response.oneofKind === 'error' ? pair.response.error : undefined;
+      return { error: toDomainError({ code: status?.code ?? 13 }, 'CheckBulkPermissions') };
+    });
+    return { results, checkedAt: res.checkedAt?.token ?? '' };
+  }
+
+  async write(updates: RelationshipUpdate[], options: WriteOptions = {}): Promise<{ token: string }> {
+    try {
+      const res = await this.api.writeRelationships(rq.writeRequest(updates, options.preconditions, options.metadata));
+      return { token: res.writtenAt?.token ?? '' };
+    } catch (err) {
+      throw toDomainError(err, 'WriteRelationships');
+    }
+  }
+
+  async *readRelationships(filter: RelationshipFilter, consistency: Consistency): AsyncIterable<Relationship> {
+    const req = v1.ReadRelationshipsRequest.create({
+      consistency: rq.consistency(consistency),
+      relationshipFilter: rq.relationshipFilter(filter),
+    });
+    try {
+      for await (const item of this.api.readRelationships(req)) {
+        if (item.relationship) yield rq.fromRelationship(item.relationship);
+      }
+    } catch (err) {
+      throw toDomainError(err, 'ReadRelationships');
+    }
+  }
+
+  async readSchema(): Promise<string> {
+    try {
+      return await this.api.readSchema();
+    } catch (err) {
+      throw toDomainError(err, 'ReadSchema');
+    }
+  }
+
+  async writeSchema(schema: string): Promise<void> {
+    try {
+      await this.api.writeSchema(schema);
+    } catch (err) {
+      throw toDomainError(err, 'WriteSchema');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.api.close();
+  }
+}
