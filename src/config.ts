@@ -1,0 +1,94 @@
+// The service's configuration: the environment variables of http-api.md as one typed, validated
+// object, read once at start. No other module reads process.env. Secrets stay in this object
+// and are never logged (logger.ts redacts their paths anyway).
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+export const SCOPES = ['check', 'admin', 'ops'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface ApiKey {
+  /** a label for logs: the key's position and scopes, never its secret */
+  id: string;
+  secret: string;
+  scopes: Scope[];
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  spicedb: { backend: 'embedded' } | { backend: 'server'; endpoint: string; token: string; insecure: boolean };
+  apiKeys: ApiKey[];
+  /** true when no RAC_API_KEYS was given and a key was generated: main prints it once */
+  generatedKey: boolean;
+  pseudonymKey: string;
+  /** true when the pseudonym key is random for this process: refs change at every restart */
+  ephemeralPseudonymKey: boolean;
+  logLevel: string;
+}
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  SPICEDB_ENDPOINT: z
+    .string()
+    .regex(/^[^\s:]+:[0-9]{1,5}$/, 'must be host:port')
+    .optional(),
+  SPICEDB_TOKEN: z.string().min(1).optional(),
+  SPICEDB_INSECURE: z.enum(['true', 'false']).default('false'),
+  RAC_API_KEYS: z.string().optional(),
+  RAC_PSEUDONYM_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export class ConfigError extends Error {}
+
+/** Parses RAC_API_KEYS: comma-separated `scopes:secret`, scopes joined by `+`. */
+export function parseApiKeys(text: string): ApiKey[] {
+  const entries = text.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+  if (entries.length === 0) throw new ConfigError('RAC_API_KEYS: no key given');
+  return entries.map((entry, i) => {
+    const colon = entry.indexOf(':');
+    if (colon <= 0) throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} is not scopes:secret`);
+    const scopes = entry.slice(0, colon).split('+');
+    const secret = entry.slice(colon + 1);
+    for (const s of scopes) {
+      if (!(SCOPES as readonly string[]).includes(s)) throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} has an unknown scope`);
+    }
+    if (secret.length < 8) throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} has a secret shorter than 8 characters`);
+    return { id: `key${i + 1}:${scopes.join('+')}`, secret, scopes: scopes as Scope[] };
+  });
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    // name the variable, never its value (it may be a secret)
+    const first = parsed.error.issues[0]!;
+    throw new ConfigError(`${String(first.path[0])}: ${first.message}`);
+  }
+  const e = parsed.data;
+  let spicedb: Config['spicedb'] = { backend: 'embedded' };
+  if (e.SPICEDB_ENDPOINT) {
+    if (!e.SPICEDB_TOKEN) throw new ConfigError('SPICEDB_TOKEN is required with SPICEDB_ENDPOINT');
+    spicedb = { backend: 'server', endpoint: e.SPICEDB_ENDPOINT, token: e.SPICEDB_TOKEN, insecure: e.SPICEDB_INSECURE === 'true' };
+  }
+  if (!e.RAC_PSEUDONYM_KEY && spicedb.backend === 'server') {
+    // refs stored in a durable SpiceDB must survive restarts: a random key would orphan them
+    throw new ConfigError('RAC_PSEUDONYM_KEY is required with SPICEDB_ENDPOINT');
+  }
+  const generatedKey = e.RAC_API_KEYS === undefined || e.RAC_API_KEYS.trim() === '';
+  const apiKeys = generatedKey
+    ? [{ id: 'generated:check+admin+ops', secret: randomBytes(24).toString('base64url'), scopes: [...SCOPES] }]
+    : parseApiKeys(e.RAC_API_KEYS!);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    spicedb,
+    apiKeys,
+    generatedKey,
+    pseudonymKey: e.RAC_PSEUDONYM_KEY ?? randomBytes(32).toString('base64url'),
+    ephemeralPseudonymKey: !e.RAC_PSEUDONYM_KEY,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,40 @@
+// API keys and scopes. A presented key is compared with every configured key in constant time
+// (SHA-256 digests, timingSafeEqual, no early exit), so timing reveals neither which key nor
+// how much of it matched. Several keys may carry the same scope, for rotation.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { ApiKey, Scope } from '../config.js';
+import { HttpProblem, problems } from './problem.js';
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+export interface Caller {
+  keyId: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+export function authenticate(keys: ApiKey[]): RequestHandler {
+  const known = keys.map((k) => ({ digest: digest(k.secret), caller: { keyId: k.id, scopes: new Set(k.scopes) } }));
+  return (req, res, next) => {
+    const header = req.headers.authorization;
+    const m = typeof header === 'string' ? /^Bearer ([^\s]{1,512})$/.exec(header) : null;
+    if (!m) throw new HttpProblem(problems.unauthenticated(), { 'WWW-Authenticate': 'Bearer' });
+    const presented = digest(m[1]!);
+    let found: Caller | undefined;
+    for (const k of known) {
+      if (timingSafeEqual(k.digest, presented) && !found) found = k.caller;
+    }
+    if (!found) throw new HttpProblem(problems.unauthenticated(), { 'WWW-Authenticate': 'Bearer' });
+    res.locals.caller = found;
+    next();
+  };
+}
+
+export function requireScope(scope: Scope): RequestHandler {
+  return (_req, res, next) => {
+    const caller = res.locals.caller as Caller | undefined;
+    if (!caller) throw new HttpProblem(problems.unauthenticated(), { 'WWW-Authenticate': 'Bearer' });
+    if (!caller.scopes.has(scope)) throw new HttpProblem(problems.forbiddenScope(scope));
+    next();
+  };
+}

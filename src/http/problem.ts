@@ -1,0 +1,125 @@
+// problem+json (RFC 9457): the one place that turns errors into HTTP answers. Domain errors,
+// validation failures and Express's own body-parser errors all come through here; nothing else
+// catches and re-maps. No stack, no engine message, no SIN ever leaves in a problem.
+import type { ErrorRequestHandler, Response } from 'express';
+import { z } from 'zod';
+import {
+  ConflictError,
+  InvalidRequestError,
+  StoreInternalError,
+  StoreRejectedError,
+  StoreTimeoutError,
+  StoreUnavailableError,
+} from '../domain/errors.js';
+import { maskNineDigits, type Logger } from '../logger.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: Array<{ path: string; message: string }>;
+}
+
+export const problemType = (slug: string): string => `/problems/${slug}`;
+
+export class HttpProblem extends Error {
+  constructor(
+    readonly problem: Problem,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(problem.title);
+  }
+}
+
+export const problems = {
+  validation: (errors: Array<{ path: string; message: string }>, detail = 'The request is not valid.'): Problem => ({
+    type: problemType('validation'),
+    title: 'Invalid request',
+    status: 400,
+    detail,
+    errors,
+  }),
+  unauthenticated: (): Problem => ({
+    type: problemType('unauthenticated'),
+    title: 'Missing or unknown API key',
+    status: 401,
+    detail: 'Send Authorization: Bearer <key>.',
+  }),
+  forbiddenScope: (scope: string): Problem => ({
+    type: problemType('forbidden-scope'),
+    title: 'API key lacks the scope',
+    status: 403,
+    detail: `This operation needs an API key with the "${scope}" scope.`,
+  }),
+  notFound: (): Problem => ({ type: problemType('not-found'), title: 'Not found', status: 404 }),
+  tooLarge: (): Problem => ({
+    type: problemType('payload-too-large'),
+    title: 'Request body too large',
+    status: 413,
+    detail: 'Bodies are limited to 1 MiB.',
+  }),
+  unavailable: (): Problem => ({
+    type: problemType('engine-unavailable'),
+    title: 'The authorization engine is unavailable',
+    status: 503,
+    detail: 'No decision could be made; treat this as a denial and retry later.',
+  }),
+  timeout: (): Problem => ({
+    type: problemType('engine-timeout'),
+    title: 'The authorization engine did not answer in time',
+    status: 504,
+    detail: 'No decision could be made; treat this as a denial and retry later.',
+  }),
+  conflict: (detail: string): Problem => ({ type: problemType('conflict'), title: 'Conflict', status: 409, detail }),
+  internal: (): Problem => ({ type: problemType('internal'), title: 'Internal error', status: 500 }),
+};
+
+/** zod issues as problem `errors`, with paths like "client.id"; messages carry no input values */
+export function zodErrors(error: z.ZodError, prefix: Array<string | number> = []): Array<{ path: string; message: string }> {
+  return error.issues.map((issue) => {
+    const path = [...prefix, ...issue.path].map(String).join('.') || '(body)';
+    let message = issue.message;
+    // zod names unknown keys in its message; a key could be anything a caller sent (even a SIN)
+    if (issue.code === 'unrecognized_keys') message = `unknown field(s): ${issue.keys.length}`;
+    return { path: maskNineDigits(path), message: maskNineDigits(message) };
+  });
+}
+
+/** The problem for a domain or transport error; also whether it is a server-side failure. */
+export function toProblem(err: unknown): { problem: Problem; headers: Record<string, string> } {
+  if (err instanceof HttpProblem) return { problem: err.problem, headers: err.headers };
+  if (err instanceof z.ZodError) return { problem: problems.validation(zodErrors(err)), headers: {} };
+  if (err instanceof InvalidRequestError) return { problem: problems.validation(err.errors, err.message), headers: {} };
+  if (err instanceof StoreUnavailableError) return { problem: problems.unavailable(), headers: { 'Retry-After': '1' } };
+  if (err instanceof StoreTimeoutError) return { problem: problems.timeout(), headers: { 'Retry-After': '1' } };
+  if (err instanceof ConflictError) return { problem: problems.conflict(err.message), headers: {} };
+  if (err instanceof StoreRejectedError || err instanceof StoreInternalError) return { problem: problems.internal(), headers: {} };
+  // Express body-parser errors carry a status and a type
+  const e = err as { status?: number; type?: string };
+  if (e && e.type === 'entity.too.large') return { problem: problems.tooLarge(), headers: {} };
+  if (e && e.type === 'entity.parse.failed') {
+    return { problem: problems.validation([{ path: '(body)', message: 'is not valid JSON' }]), headers: {} };
+  }
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return {
+      problem: { type: problemType('bad-request'), title: 'Bad request', status: e.status, detail: 'The request could not be read.' },
+      headers: {},
+    };
+  }
+  return { problem: problems.internal(), headers: {} };
+}
+
+export function sendProblem(res: Response, problem: Problem, headers: Record<string, string> = {}): void {
+  res.status(problem.status).set(headers).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const { problem, headers } = toProblem(err);
+    const log = (req as { log?: Logger }).log ?? logger;
+    if (problem.status >= 500) log.error({ err, cause: (err as Error)?.cause }, 'request failed');
+    if (res.headersSent) return;
+    sendProblem(res, problem, headers);
+  };
+}

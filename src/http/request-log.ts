@@ -1,0 +1,29 @@
+// Per-request id and one log line per request. The line names the matched route pattern
+// ("/v1/clients/:type/:id/reps"), never the raw URL, so ids in paths (a SIN is accepted in a
+// URL) never reach a log. Level by outcome: 5xx error, 4xx warn, else info.
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../logger.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('X-Request-Id');
+    const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = id;
+    res.set('X-Request-Id', id);
+    const log = logger.child({ requestId: id });
+    (req as unknown as { log: Logger }).log = log;
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : '(unmatched)';
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const entry = { method: req.method, route, status: res.statusCode, ms: Math.round(ms * 100) / 100, key: res.locals.caller?.keyId };
+      if (res.statusCode >= 500) log.error(entry, 'request');
+      else if (res.statusCode >= 400) log.warn(entry, 'request');
+      else log.info(entry, 'request');
+    });
+    next();
+  };
+}

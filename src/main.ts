@@ -1,0 +1,78 @@
+// The process: read the configuration once, start the SpiceDB backend, load schema.zed into it,
+// build the app and listen. `--demo` also seeds a small firm and prints example checks.
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig } from './config.js';
+import { demoInstructions, seedDemo } from './demo.js';
+import { createPseudonymizer } from './domain/pseudonym.js';
+import { createApp } from './http/app.js';
+import { createLogger } from './logger.js';
+import { openStore } from './spicedb/index.js';
+
+const SCHEMA_URL = new URL('../schema.zed', import.meta.url);
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`rac-authz: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const demo = process.argv.includes('--demo');
+  if (config.spicedb.backend !== 'embedded') {
+    logger.fatal('the SpiceDB server backend (SPICEDB_ENDPOINT) is not available in this version yet');
+    process.exit(2);
+  }
+  if (config.ephemeralPseudonymKey) {
+    logger.warn('RAC_PSEUDONYM_KEY is unset: client refs are random for this process and change at restart');
+  }
+
+  const schemaText = readFileSync(SCHEMA_URL, 'utf8');
+  const store = await openStore(config.spicedb, schemaText);
+  const servedSchema = await store.readSchema();
+  logger.info({ backend: store.kind }, 'SpiceDB ready, schema loaded');
+
+  const pseudonymize = createPseudonymizer(config.pseudonymKey);
+  if (demo) {
+    await seedDemo(store, pseudonymize);
+    logger.info('demo firm seeded');
+  }
+
+  const app = createApp({ store, apiKeys: config.apiKeys, pseudonymize, logger, expectedSchema: () => servedSchema });
+  const server: Server = app.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info({ host: config.host, port }, 'listening');
+    const key = config.apiKeys[0]!;
+    if (config.generatedKey) {
+      // printed once, on the terminal only: never through the logger
+      process.stderr.write(`\nrac-authz: no RAC_API_KEYS set; generated API key (scopes check+admin+ops):\n  ${key.secret}\n`);
+    }
+    if (demo) {
+      const demoKey = config.apiKeys.find((k) => k.scopes.includes('check'));
+      process.stderr.write(demoInstructions(`http://${config.host}:${port}`, demoKey?.secret ?? '<your check key>') + '\n');
+    }
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    server.close(() => {
+      void store.close().finally(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`rac-authz: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
