@@ -1,0 +1,86 @@
+// Unit tests of the edges: configuration parsing, identifier grammars, pseudonyms.
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig, parseApiKeys } from '../src/config.js';
+import { clientSchema, luhnValid, repIdSchema } from '../src/domain/identifiers.js';
+import { createPseudonymizer } from '../src/domain/pseudonym.js';
+
+describe('configuration', () => {
+  it('defaults: embedded SpiceDB, 127.0.0.1:8080, one generated key with every scope', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', spicedb: { backend: 'embedded' }, generatedKey: true, logLevel: 'info' });
+    expect(c.apiKeys).toHaveLength(1);
+    expect(c.apiKeys[0]!.scopes).toEqual(['check', 'admin', 'ops']);
+    expect(c.apiKeys[0]!.secret.length).toBeGreaterThanOrEqual(32);
+    expect(c.ephemeralPseudonymKey).toBe(true);
+  });
+
+  it('parses RAC_API_KEYS: scopes joined by +, several keys per scope', () => {
+    expect(parseApiKeys('check:k1k1k1k1,admin+check:k2k2k2k2, check:k3k3k3k3')).toEqual([
+      { id: 'key1:check', secret: 'k1k1k1k1', scopes: ['check'] },
+      { id: 'key2:admin+check', secret: 'k2k2k2k2', scopes: ['admin', 'check'] },
+      { id: 'key3:check', secret: 'k3k3k3k3', scopes: ['check'] },
+    ]);
+  });
+
+  it.each([
+    ['an unknown scope', { RAC_API_KEYS: 'root:secret123' }],
+    ['no colon', { RAC_API_KEYS: 'secret123' }],
+    ['a short secret', { RAC_API_KEYS: 'check:abc' }],
+    ['a server without token', { SPICEDB_ENDPOINT: 'localhost:50051' }],
+    ['a server without pseudonym key', { SPICEDB_ENDPOINT: 'localhost:50051', SPICEDB_TOKEN: 'x' }],
+    ['an endpoint without port', { SPICEDB_ENDPOINT: 'localhost', SPICEDB_TOKEN: 'x', RAC_PSEUDONYM_KEY: 'k'.repeat(32) }],
+    ['a bad port', { PORT: 'eighty' }],
+    ['a short pseudonym key', { RAC_PSEUDONYM_KEY: 'short' }],
+    ['a bad log level', { LOG_LEVEL: 'loud' }],
+  ])('refuses %s, without echoing a secret', (_label, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect((err as Error).message).not.toMatch(/secret123|abc\b/);
+    }
+  });
+
+  it('server backend with its token and a pseudonym key', () => {
+    const c = loadConfig({ SPICEDB_ENDPOINT: 'spicedb:50051', SPICEDB_TOKEN: 'psk', SPICEDB_INSECURE: 'true', RAC_PSEUDONYM_KEY: 'k'.repeat(32) });
+    expect(c.spicedb).toEqual({ backend: 'server', endpoint: 'spicedb:50051', token: 'psk', insecure: true });
+    expect(c.ephemeralPseudonymKey).toBe(false);
+  });
+});
+
+describe('identifiers', () => {
+  it.each([
+    ['046454286', true],
+    ['130692544', true],
+    ['046454287', false],
+    ['123456789', false],
+  ])('Luhn %s: %s', (sin, valid) => {
+    expect(luhnValid(sin)).toBe(valid);
+  });
+
+  it('RepIDs are upper-cased and must be 7 of A-Z 0-9', () => {
+    expect(repIdSchema.parse('a1b2c3d')).toBe('A1B2C3D');
+    expect(repIdSchema.safeParse('A1B2C3').success).toBe(false);
+    expect(repIdSchema.safeParse('A1B2C3DE').success).toBe(false);
+    expect(repIdSchema.safeParse('A1B2C3É').success).toBe(false);
+  });
+
+  it('an individual id is a SIN or a 64-hex ref, told apart by shape', () => {
+    expect(clientSchema.parse({ type: 'individual', id: '046454286' })).toEqual({ type: 'individual', sin: '046454286' });
+    const ref = 'ab'.repeat(32);
+    expect(clientSchema.parse({ type: 'individual', id: ref })).toEqual({ type: 'individual', ref });
+    expect(clientSchema.safeParse({ type: 'individual', id: 'AB'.repeat(32) }).success).toBe(false);
+    expect(clientSchema.parse({ type: 'trust', id: 'T12345678' })).toEqual({ type: 'trust', trustNumber: 'T12345678' });
+  });
+});
+
+describe('pseudonyms', () => {
+  it('are keyed, stable, one-way and never contain the SIN', () => {
+    const a = createPseudonymizer('key-a-0123456789abcdef');
+    const b = createPseudonymizer('key-b-0123456789abcdef');
+    expect(a('046454286')).toBe(a('046454286'));
+    expect(a('046454286')).not.toBe(b('046454286'));
+    expect(a('046454286')).toMatch(/^[0-9a-f]{64}$/);
+    expect(a('046454286')).not.toContain('046454286');
+  });
+});

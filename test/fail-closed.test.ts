@@ -1,0 +1,104 @@
+// Fail closed: when SpiceDB cannot answer, no check says yes. A stand-in SpiceDB API raises the
+// failures a real one raises (gRPC codes from the server backend, "rpc error" messages from the
+// embedded engine), behind the real SpiceDbStore and the real app.
+import { describe, expect, it } from '@jest/globals';
+import { v1 } from '@authzed/authzed-node';
+import request from 'supertest';
+import { parseApiKeys } from '../src/config.js';
+import { createPseudonymizer } from '../src/domain/pseudonym.js';
+import { createApp } from '../src/http/app.js';
+import { createLogger } from '../src/logger.js';
+import type { SpiceDbApi } from '../src/spicedb/spicedb-api.js';
+import { SpiceDbStore } from '../src/spicedb/spicedb-store.js';
+import { API_KEYS, bearer, KEYS } from './support/app.js';
+
+type Behaviour = () => never | v1.CheckPermissionResponse_Permissionship;
+
+function appWith(behaviour: Behaviour) {
+  const answer = (): v1.CheckPermissionResponse_Permissionship => behaviour();
+  const api: SpiceDbApi = {
+    checkPermission: async () => v1.CheckPermissionResponse.create({ permissionship: answer(), checkedAt: { token: 't' } }),
+    checkBulkPermissions: async (req) =>
+      v1.CheckBulkPermissionsResponse.create({
+        checkedAt: { token: 't' },
+        pairs: req.items.map((request) => ({ request, response: { oneofKind: 'item', item: { permissionship: answer() } } })),
+      }),
+    writeRelationships: async () => {
+      answer();
+      return v1.WriteRelationshipsResponse.create({ writtenAt: { token: 't' } });
+    },
+    readRelationships: async function* () {
+      answer();
+    },
+    readSchema: async () => {
+      answer();
+      return 'definition rep {}';
+    },
+    writeSchema: async () => {},
+    close: () => {},
+  };
+  const store = new SpiceDbStore('server', api);
+  const logger = createLogger('silent');
+  return createApp({
+    store,
+    apiKeys: parseApiKeys(API_KEYS),
+    pseudonymize: createPseudonymizer('test-pseudonym-key-0123456789'),
+    logger,
+    expectedSchema: () => 'definition rep {}',
+  });
+}
+
+const CHECK = { rep: 'SREP001', permission: 'view', client: { type: 'individual', id: '046454286' } };
+const grpcError = (code: number) => () => {
+  throw Object.assign(new Error('boom'), { code });
+};
+const embeddedError = (name: string) => () => {
+  throw new Error(`rpc error: code = ${name} desc = something broke`);
+};
+
+describe('the stand-in answers like SpiceDB when healthy', () => {
+  it('yes is yes, no is no', async () => {
+    const yes = await request(appWith(() => v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION))
+      .post('/v1/check').set(bearer(KEYS.check)).send(CHECK);
+    expect(yes.body.allowed).toBe(true);
+    const no = await request(appWith(() => v1.CheckPermissionResponse_Permissionship.NO_PERMISSION))
+      .post('/v1/check').set(bearer(KEYS.check)).send(CHECK);
+    expect(no.body.allowed).toBe(false);
+  });
+});
+
+describe('when SpiceDB cannot answer, checks fail closed', () => {
+  it.each([
+    ['unavailable (server)', 503, grpcError(14)],
+    ['unavailable (embedded)', 503, embeddedError('Unavailable')],
+    ['a transport failure with no status', 503, () => { throw new Error('socket hang up'); }],
+    ['resource exhausted', 503, grpcError(8)],
+    ['a credential problem between us and SpiceDB', 503, grpcError(16)],
+    ['deadline exceeded', 504, grpcError(4)],
+    ['an internal error', 500, grpcError(13)],
+    ['a conditional answer (caveats are not in the schema)', 500, () => v1.CheckPermissionResponse_Permissionship.CONDITIONAL_PERMISSION],
+  ] as Array<[string, number, Behaviour]>)('%s: %i, never allowed', async (_label, status, behaviour) => {
+    const app = appWith(behaviour);
+    const single = await request(app).post('/v1/check').set(bearer(KEYS.check)).send(CHECK);
+    expect(single.status).toBe(status);
+    expect(single.body.allowed).toBeUndefined();
+    expect(single.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(single.text).not.toContain('something broke'); // the engine's words stay in our logs
+    if (status === 503 || status === 504) expect(single.headers['retry-after']).toBe('1');
+
+    const bulk = await request(app).post('/v1/check/bulk').set(bearer(KEYS.check)).send({ checks: [CHECK, CHECK] });
+    expect(JSON.stringify(bulk.body)).not.toContain('"allowed":true');
+    if (bulk.status === 200) {
+      // a per-item failure (the conditional case) is an error item, not an answer
+      for (const r of bulk.body.results) expect(r.error.status).toBeGreaterThanOrEqual(500);
+    } else {
+      expect(bulk.status).toBe(status);
+    }
+  });
+
+  it('/readyz says 503 while SpiceDB is unreachable; /healthz stays 200', async () => {
+    const app = appWith(grpcError(14));
+    expect((await request(app).get('/readyz')).status).toBe(503);
+    expect((await request(app).get('/healthz')).status).toBe(200);
+  });
+});

@@ -1,0 +1,252 @@
+// HTTP tests of the check API: authentication and scopes, bad input (400 naming the field, never
+// a 5xx, never the SIN echoed), body limits, answers for known and unknown objects, bulk order
+// and per-item errors, consistency tokens, and the logs (no SIN in any line).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import * as facts from '../src/domain/facts.js';
+import { resolveClient } from '../src/domain/objects.js';
+import { bearer, KEYS, startTestApp, type TestApp } from './support/app.js';
+import { put } from './support/store.js';
+
+const BN = '123456789';
+const SIN = '046454286'; // Luhn-valid
+const BAD_SIN = '046454287'; // fails the Luhn check
+const OTHER_SIN = '130692544';
+let t: TestApp;
+let token: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const ind = resolveClient({ type: 'individual', sin: SIN }, t.pseudonymize);
+  const biz = resolveClient({ type: 'business', bn: '987654321' }, t.pseudonymize);
+  token = await put(t.store, [
+    facts.registered(BN),
+    facts.role(BN, 'SREP001', 'senior_rep'),
+    facts.role(BN, 'JREP001', 'junior_rep'),
+    facts.role(BN, 'OWNER01', 'owner'),
+    ...facts.group(BN, 'g1'),
+    ...facts.businessAuthorization(ind, BN, 2),
+    ...facts.businessAuthorization(biz, BN, 2),
+    facts.clientInGroup(biz, BN, 'g1'),
+  ]);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const check = (body: unknown, key = KEYS.check) => request(t.app).post('/v1/check').set(bearer(key)).send(body as object);
+const fresh = () => ({ atLeastAsFresh: token });
+
+describe('authentication and scopes', () => {
+  it.each([
+    ['no Authorization header', {}],
+    ['an unknown key', bearer('not-a-known-key')],
+    ['a malformed header', { Authorization: 'Basic abc' }],
+    ['an empty bearer', { Authorization: 'Bearer ' }],
+  ])('%s: 401 problem', async (_label, headers) => {
+    const res = await request(t.app).post('/v1/check').set(headers).send({});
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+    expect(res.body).toMatchObject({ status: 401, type: '/problems/unauthenticated' });
+  });
+
+  it.each([
+    ['admin', KEYS.admin],
+    ['ops', KEYS.ops],
+  ])('a key with only the %s scope: 403', async (_label, key) => {
+    const res = await check({ rep: 'SREP001', permission: 'view', client: { type: 'individual', id: SIN } }, key);
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ status: 403, type: '/problems/forbidden-scope' });
+    const schema = await request(t.app).get('/v1/schema').set(bearer(key));
+    expect(schema.status).toBe(403);
+  });
+
+  it('a key holding several scopes, check among them, may check', async () => {
+    const res = await check({ rep: 'SREP001', permission: 'view', client: { type: 'individual', id: SIN }, consistency: fresh() }, KEYS.all);
+    expect(res.status).toBe(200);
+    expect(res.body.allowed).toBe(true);
+  });
+});
+
+describe('POST /v1/check answers', () => {
+  it.each([
+    ['a senior rep views an individual of the firm', { rep: 'SREP001', permission: 'view', client: { type: 'individual', id: SIN } }, true],
+    ['lower-case RepIDs are upper-cased', { rep: 'srep001', permission: 'update', client: { type: 'individual', id: SIN } }, true],
+    ['a junior rep does not update', { rep: 'JREP001', permission: 'update', client: { type: 'individual', id: SIN } }, false],
+    ['a client fenced into a group', { rep: 'SREP001', permission: 'view', client: { type: 'business', id: '987654321' } }, false],
+    ['the owner reaches the group', { rep: 'OWNER01', permission: 'view', client: { type: 'business', id: '987654321' } }, true],
+    ['a business function', { rep: 'OWNER01', permission: 'manage_registration', business: BN }, true],
+    ['a business function not held', { rep: 'SREP001', permission: 'manage_groups', business: BN }, false],
+    ['an unknown rep', { rep: 'ZZZZZZZ', permission: 'view', client: { type: 'individual', id: SIN } }, false],
+    ['an unknown individual', { rep: 'SREP001', permission: 'view', client: { type: 'individual', id: OTHER_SIN } }, false],
+    ['an unknown trust', { rep: 'SREP001', permission: 'view', client: { type: 'trust', id: 'T99999999' } }, false],
+    ['an unknown business', { rep: 'OWNER01', permission: 'manage_registration', business: '000000000' }, false],
+  ])('%s', async (_label, body, allowed) => {
+    const res = await check({ ...body, consistency: fresh() });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ allowed, checkedAt: expect.any(String) });
+    expect(res.body.checkedAt.length).toBeGreaterThan(0);
+  });
+
+  it('accepts the pseudonym ref in place of the SIN', async () => {
+    const ref = t.pseudonymize(SIN);
+    const res = await check({ rep: 'SREP001', permission: 'view', client: { type: 'individual', id: ref }, consistency: fresh() });
+    expect(res.body.allowed).toBe(true);
+  });
+
+  it('honours RAC-At-Least-As-Fresh and fullyConsistent', async () => {
+    const body = { rep: 'SREP001', permission: 'view', client: { type: 'individual', id: SIN } };
+    const viaHeader = await check(body).set('RAC-At-Least-As-Fresh', token);
+    expect(viaHeader.body.allowed).toBe(true);
+    const full = await check({ ...body, consistency: { fullyConsistent: true } });
+    expect(full.body.allowed).toBe(true);
+  });
+});
+
+describe('bad input: 400 naming the field, never the SIN', () => {
+  const ok = { rep: 'SREP001', permission: 'view', client: { type: 'individual', id: SIN } };
+  it.each([
+    ['missing rep', { permission: 'view', client: ok.client }, 'rep'],
+    ['a RepID too short', { ...ok, rep: 'ABC' }, 'rep'],
+    ['a RepID with a symbol', { ...ok, rep: 'ABC-123' }, 'rep'],
+    ['a RepID that is a number', { ...ok, rep: 1234567 }, 'rep'],
+    ['an unknown permission', { ...ok, permission: 'launch' }, 'permission'],
+    ['a business function on a client', { ...ok, permission: 'manage_groups' }, 'permission'],
+    ['a client permission on a business', { rep: 'OWNER01', permission: 'view', business: BN }, 'permission'],
+    ['view_notices on a trust', { ...ok, permission: 'view_notices', client: { type: 'trust', id: 'T12345678' } }, 'permission'],
+    ['a SIN failing its check digit', { ...ok, client: { type: 'individual', id: BAD_SIN } }, 'client.id'],
+    ['a SIN with 8 digits', { ...ok, client: { type: 'individual', id: '04645428' } }, 'client.id'],
+    ['a SIN with spaces', { ...ok, client: { type: 'individual', id: '046 454 286' } }, 'client.id'],
+    ['a BN with letters', { rep: 'OWNER01', permission: 'manage_groups', business: '12345678A' }, 'business'],
+    ['a business client id too long', { ...ok, client: { type: 'business', id: '1234567890' } }, 'client.id'],
+    ['a trust number without T', { ...ok, client: { type: 'trust', id: '12345678' } }, 'client.id'],
+    ['an unknown client type', { ...ok, client: { type: 'partnership', id: '123' } }, 'client.type'],
+    ['both client and business', { ...ok, business: BN }, 'client'],
+    ['neither client nor business', { rep: 'SREP001', permission: 'view' }, 'client'],
+    ['an unknown field', { ...ok, extra: SIN }, '(body)'],
+    ['an unknown field named like a SIN', { ...ok, [SIN]: 1 }, '(body)'],
+    ['an unknown client field', { ...ok, client: { ...ok.client, sin: SIN } }, 'client'],
+    ['a bad consistency', { ...ok, consistency: { atLeastAsFresh: 5 } }, 'consistency'],
+    ['an array body', [ok], '(body)'],
+    ['a string body', 'hello', '(body)'],
+  ])('%s', async (_label, body, field) => {
+    const res = await check(body);
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.type).toBe('/problems/validation');
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(field);
+    expect(res.text).not.toContain(SIN);
+    expect(res.text).not.toContain(BAD_SIN);
+  });
+
+  it('malformed JSON: 400', async () => {
+    const res = await request(t.app).post('/v1/check').set(bearer(KEYS.check)).set('Content-Type', 'application/json').send('{"rep": ');
+    expect(res.status).toBe(400);
+    expect(res.body.type).toBe('/problems/validation');
+  });
+
+  it('a bad RAC-At-Least-As-Fresh header: 400', async () => {
+    const res = await check(ok).set('RAC-At-Least-As-Fresh', 'not a token!');
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].path).toBe('headers.RAC-At-Least-As-Fresh');
+  });
+
+  it('a body over 1 MiB: 413', async () => {
+    const big = { ...ok, rep: 'x'.repeat(1024 * 1024 + 10) };
+    const res = await check(big);
+    expect(res.status).toBe(413);
+    expect(res.body.type).toBe('/problems/payload-too-large');
+  });
+});
+
+describe('POST /v1/check/bulk', () => {
+  const bulk = (body: unknown) => request(t.app).post('/v1/check/bulk').set(bearer(KEYS.check)).send(body as object);
+
+  it('answers in request order, with a problem for each bad item', async () => {
+    const res = await bulk({
+      consistency: fresh(),
+      checks: [
+        { rep: 'SREP001', permission: 'view', client: { type: 'individual', id: SIN } },
+        { rep: 'JREP001', permission: 'update', client: { type: 'individual', id: SIN } },
+        { rep: 'SREP001', permission: 'view', client: { type: 'individual', id: BAD_SIN } },
+        { rep: 'OWNER01', permission: 'manage_registration', business: BN },
+        { rep: 'ZZZZZZZ', permission: 'view', client: { type: 'trust', id: 'T12345678' } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.results).toEqual([
+      { allowed: true },
+      { allowed: false },
+      { error: expect.objectContaining({ status: 400, errors: [{ path: 'checks.2.client.id', message: expect.any(String) }] }) },
+      { allowed: true },
+      { allowed: false },
+    ]);
+    expect(res.body.checkedAt).toEqual(expect.any(String));
+    expect(res.text).not.toContain(BAD_SIN);
+  });
+
+  it('takes 1000 checks and refuses 0 or 1001', async () => {
+    const item = { rep: 'SREP001', permission: 'view', client: { type: 'individual', id: SIN } };
+    const full = await bulk({ checks: Array(1000).fill(item), consistency: fresh() });
+    expect(full.status).toBe(200);
+    expect(full.body.results).toHaveLength(1000);
+    expect(full.body.results.every((r: { allowed?: boolean }) => r.allowed === true)).toBe(true);
+    expect((await bulk({ checks: [] })).status).toBe(400);
+    expect((await bulk({ checks: Array(1001).fill(item) })).status).toBe(400);
+  });
+
+  it('a bulk of only bad items answers each with its problem', async () => {
+    const res = await bulk({ checks: [{ rep: 'bad' }] });
+    expect(res.status).toBe(200);
+    expect(res.body.results[0].error.status).toBe(400);
+  });
+});
+
+describe('operations endpoints', () => {
+  it('GET /healthz and /readyz need no key', async () => {
+    expect((await request(t.app).get('/healthz')).status).toBe(200);
+    const ready = await request(t.app).get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', backend: 'embedded' });
+  });
+
+  it('GET /v1/schema serves the schema SpiceDB holds, as text', async () => {
+    const res = await request(t.app).get('/v1/schema').set(bearer(KEYS.check));
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toContain('definition individual_client');
+    expect(res.text).toContain('permission view_notices');
+  });
+
+  it('an unknown path: 404 problem (after authentication)', async () => {
+    const res = await request(t.app).get('/v1/nothing-here').set(bearer(KEYS.check));
+    expect(res.status).toBe(404);
+    expect(res.body.type).toBe('/problems/not-found');
+  });
+
+  it('sets security headers and a request id', async () => {
+    const res = await request(t.app).get('/healthz').set('X-Request-Id', 'abc-123');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['x-request-id']).toBe('abc-123');
+  });
+});
+
+describe('logs', () => {
+  it('no log line ever contains a SIN, and secrets are not logged', async () => {
+    // SINs in bodies (valid, invalid, as unknown keys) and in URLs
+    await check({ rep: 'SREP001', permission: 'view', client: { type: 'individual', id: SIN } });
+    await check({ rep: 'SREP001', permission: 'view', client: { type: 'individual', id: BAD_SIN } });
+    await check({ [OTHER_SIN]: SIN });
+    await request(t.app).get(`/v1/clients/individual/${SIN}/reps`).set(bearer(KEYS.check));
+    await request(t.app).get(`/v1/clients/individual/${SIN}/reps`).set(bearer('wrong-key'));
+    await request(t.app).get(`/nothing/${OTHER_SIN}?sin=${SIN}`);
+    const all = t.logs.join('');
+    expect(t.logs.length).toBeGreaterThan(5);
+    for (const sin of [SIN, BAD_SIN, OTHER_SIN]) expect(all).not.toContain(sin);
+    for (const secret of Object.values(KEYS)) expect(all).not.toContain(secret);
+    // the lines say what happened, by route pattern
+    expect(all).toContain('"route":"/v1/check"');
+  });
+});

@@ -1,0 +1,39 @@
+// Test support: the real app on a real embedded store, with known API keys and every log line
+// captured, so tests can assert what reaches the logs.
+import { Writable } from 'node:stream';
+import type { Express } from 'express';
+import { parseApiKeys } from '../../src/config.js';
+import { createPseudonymizer, type Pseudonymizer } from '../../src/domain/pseudonym.js';
+import type { AuthzStore } from '../../src/domain/store-port.js';
+import { createApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/logger.js';
+import { openTestStore } from './store.js';
+
+export const KEYS = { check: 'check-key-0001', admin: 'admin-key-0001', ops: 'ops-key-00001', all: 'all-scopes-key-01' };
+export const API_KEYS = `check:${KEYS.check},admin:${KEYS.admin},ops:${KEYS.ops},check+admin+ops:${KEYS.all}`;
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+export interface TestApp {
+  app: Express;
+  store: AuthzStore;
+  pseudonymize: Pseudonymizer;
+  /** every log line written so far, raw */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export async function startTestApp(options: { store?: AuthzStore } = {}): Promise<TestApp> {
+  const store = options.store ?? (await openTestStore());
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const logger = createLogger('debug', sink);
+  const pseudonymize = createPseudonymizer('test-pseudonym-key-0123456789');
+  const served = await store.readSchema().catch(() => undefined);
+  const app = createApp({ store, apiKeys: parseApiKeys(API_KEYS), pseudonymize, logger, expectedSchema: () => served });
+  return { app, store, pseudonymize, logs, close: () => store.close() };
+}
