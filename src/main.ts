@@ -7,7 +7,7 @@ import { demoInstructions, seedDemo } from './demo.js';
 import { createPseudonymizer } from './domain/pseudonym.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
-import { openStore } from './spicedb/index.js';
+import { connectStore } from './spicedb/index.js';
 
 const SCHEMA_URL = new URL('../schema.zed', import.meta.url);
 
@@ -24,23 +24,37 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const demo = process.argv.includes('--demo');
-  if (config.spicedb.backend !== 'embedded') {
-    logger.fatal('the SpiceDB server backend (SPICEDB_ENDPOINT) is not available in this version yet');
-    process.exit(2);
-  }
   if (config.ephemeralPseudonymKey) {
     logger.warn('RAC_PSEUDONYM_KEY is unset: client refs are random for this process and change at restart');
   }
 
   const schemaText = readFileSync(SCHEMA_URL, 'utf8');
-  const store = await openStore(config.spicedb, schemaText);
-  const servedSchema = await store.readSchema();
-  logger.info({ backend: store.kind }, 'SpiceDB ready, schema loaded');
-
+  const store = await connectStore(config.spicedb);
   const pseudonymize = createPseudonymizer(config.pseudonymKey);
-  if (demo) {
-    await seedDemo(store, pseudonymize);
-    logger.info('demo firm seeded');
+  let servedSchema: string | undefined;
+  const loadSchema = async () => {
+    await store.writeSchema(schemaText);
+    servedSchema = await store.readSchema();
+    logger.info({ backend: store.kind }, 'SpiceDB ready, schema loaded');
+    if (demo) {
+      await seedDemo(store, pseudonymize);
+      logger.info('demo firm seeded');
+    }
+  };
+  if (store.kind === 'embedded') {
+    await loadSchema();
+  } else {
+    // A SpiceDB server may be down at boot: serve anyway (/readyz says 503, checks fail closed)
+    // and keep trying to load the schema until it answers.
+    const retry = async (delayMs: number): Promise<void> => {
+      try {
+        await loadSchema();
+      } catch (err) {
+        logger.warn({ err, retryInMs: delayMs }, 'SpiceDB not ready; will retry');
+        setTimeout(() => void retry(Math.min(delayMs * 2, 5000)), delayMs);
+      }
+    };
+    await retry(250);
   }
 
   const app = createApp({ store, apiKeys: config.apiKeys, pseudonymize, logger, expectedSchema: () => servedSchema });

@@ -43,7 +43,7 @@ describe('configuration', () => {
 
   it('server backend with its token and a pseudonym key', () => {
     const c = loadConfig({ SPICEDB_ENDPOINT: 'spicedb:50051', SPICEDB_TOKEN: 'psk', SPICEDB_INSECURE: 'true', RAC_PSEUDONYM_KEY: 'k'.repeat(32) });
-    expect(c.spicedb).toEqual({ backend: 'server', endpoint: 'spicedb:50051', token: 'psk', insecure: true });
+    expect(c.spicedb).toEqual({ backend: 'server', endpoint: 'spicedb:50051', token: 'psk', insecure: true, deadlineMs: 2000 });
     expect(c.ephemeralPseudonymKey).toBe(false);
   });
 });

@@ -27,6 +27,10 @@ function appWith(behaviour: Behaviour) {
       answer();
       return v1.WriteRelationshipsResponse.create({ writtenAt: { token: 't' } });
     },
+    deleteRelationships: async () => {
+      answer();
+      return v1.DeleteRelationshipsResponse.create({ deletedAt: { token: 't' } });
+    },
     readRelationships: async function* () {
       answer();
     },

@@ -6,7 +6,7 @@ import request from 'supertest';
 import * as facts from '../src/domain/facts.js';
 import { resolveClient } from '../src/domain/objects.js';
 import { bearer, KEYS, startTestApp, type TestApp } from './support/app.js';
-import { put } from './support/store.js';
+import { BACKEND, put } from './support/store.js';
 
 const BN = '123456789';
 const SIN = '046454286'; // Luhn-valid
@@ -208,7 +208,7 @@ describe('operations endpoints', () => {
     expect((await request(t.app).get('/healthz')).status).toBe(200);
     const ready = await request(t.app).get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', backend: 'embedded' });
+    expect(ready.body).toEqual({ status: 'ready', backend: BACKEND });
   });
 
   it('GET /v1/schema serves the schema SpiceDB holds, as text', async () => {

@@ -75,6 +75,11 @@ export interface AuthzStore {
   checkBulk(queries: CheckQuery[], consistency: Consistency): Promise<BulkCheckAnswer>;
   /** one atomic WriteRelationships; returns the new revision token */
   write(updates: RelationshipUpdate[], options?: WriteOptions): Promise<{ token: string }>;
+  /**
+   * deletes every relationship matching the filter, atomically (up to the engine's limit per
+   * call); for clean-ups that no state rule depends on
+   */
+  deleteRelationships(filter: RelationshipFilter): Promise<{ token: string }>;
   readRelationships(filter: RelationshipFilter, consistency: Consistency): AsyncIterable<Relationship>;
   readSchema(): Promise<string>;
   writeSchema(schema: string): Promise<void>;

@@ -14,6 +14,7 @@ export async function startEmbedded(): Promise<SpiceDbApi> {
     checkPermission: (req) => p.checkPermission(req),
     checkBulkPermissions: (req) => p.checkBulkPermissions(req),
     writeRelationships: (req) => p.writeRelationships(req),
+    deleteRelationships: (req) => p.deleteRelationships(req),
     // streaming calls go through the package's local gRPC proxy
     readRelationships: (req) => permissions.readRelationships(req),
     readSchema: async () => (await schema.readSchema(v1.ReadSchemaRequest.create({}))).schemaText,

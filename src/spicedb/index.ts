@@ -4,14 +4,20 @@
 // It must not import http/.
 import type { AuthzStore } from '../domain/store-port.js';
 import { startEmbedded } from './embedded.js';
+import { connectServer, type ServerOptions } from './server.js';
 import { SpiceDbStore } from './spicedb-store.js';
 
-export type StoreConfig = { backend: 'embedded' };
+export type StoreConfig = { backend: 'embedded' } | ({ backend: 'server' } & ServerOptions);
 
-/** Starts the backend and loads the schema into it. */
+/** Opens the backend (starting it, when embedded) without touching its schema. */
+export async function connectStore(config: StoreConfig): Promise<AuthzStore> {
+  const api = config.backend === 'embedded' ? await startEmbedded() : connectServer(config);
+  return new SpiceDbStore(config.backend, api);
+}
+
+/** Opens the backend and loads the schema into it. */
 export async function openStore(config: StoreConfig, schemaText: string): Promise<AuthzStore> {
-  const api = await startEmbedded();
-  const store = new SpiceDbStore(config.backend, api);
+  const store = await connectStore(config);
   try {
     await store.writeSchema(schemaText);
   } catch (err) {

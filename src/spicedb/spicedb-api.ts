@@ -6,6 +6,7 @@ export interface SpiceDbApi {
   checkPermission(req: v1.CheckPermissionRequest): Promise<v1.CheckPermissionResponse>;
   checkBulkPermissions(req: v1.CheckBulkPermissionsRequest): Promise<v1.CheckBulkPermissionsResponse>;
   writeRelationships(req: v1.WriteRelationshipsRequest): Promise<v1.WriteRelationshipsResponse>;
+  deleteRelationships(req: v1.DeleteRelationshipsRequest): Promise<v1.DeleteRelationshipsResponse>;
   /** streamed: the caller consumes relationships as they arrive */
   readRelationships(req: v1.ReadRelationshipsRequest): AsyncIterable<v1.ReadRelationshipsResponse>;
   readSchema(): Promise<string>;

@@ -78,6 +78,17 @@ export class SpiceDbStore implements AuthzStore {
     }
   }
 
+  async deleteRelationships(filter: RelationshipFilter): Promise<{ token: string }> {
+    try {
+      const res = await this.api.deleteRelationships(
+        v1.DeleteRelationshipsRequest.create({ relationshipFilter: rq.relationshipFilter(filter) }),
+      );
+      return { token: res.deletedAt?.token ?? '' };
+    } catch (err) {
+      throw toDomainError(err, 'DeleteRelationships');
+    }
+  }
+
   async *readRelationships(filter: RelationshipFilter, consistency: Consistency): AsyncIterable<Relationship> {
     const req = v1.ReadRelationshipsRequest.create({
       consistency: rq.consistency(consistency),

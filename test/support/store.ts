@@ -1,17 +1,37 @@
-// Test support: a real SpiceDB store loaded with the project's schema.zed. Each test file gets
-// its own engine, so files do not see each other's relationships.
+// Test support: a real SpiceDB store loaded with the project's schema.zed, on the backend the
+// suite runs against: embedded (default: each test file gets its own engine) or server
+// (RAC_TEST_BACKEND=server, set by `npm run test:server`: one SpiceDB on Postgres, wiped at the
+// start of each test file; the server suite runs its files one at a time).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AuthzStore, Consistency, Relationship } from '../../src/domain/store-port.js';
-import { openStore } from '../../src/spicedb/index.js';
+import { openStore, type StoreConfig } from '../../src/spicedb/index.js';
 
 export const SCHEMA_PATH = fileURLToPath(new URL('../../schema.zed', import.meta.url));
 export const schemaText = (): string => readFileSync(SCHEMA_PATH, 'utf8');
+/** the object types schema.zed defines, in order */
+export const definitionsOf = (schema: string): string[] => [...schema.matchAll(/^definition (\w+)/gm)].map((m) => m[1]!);
 
 export const FULL: Consistency = { kind: 'fullyConsistent' };
+export const BACKEND: 'embedded' | 'server' = process.env.RAC_TEST_BACKEND === 'server' ? 'server' : 'embedded';
+
+/** the server backend's settings, from the environment the test:server script exports */
+export function serverConfig(endpoint = process.env.SPICEDB_ENDPOINT): StoreConfig {
+  const token = process.env.SPICEDB_TOKEN;
+  if (!endpoint || !token) throw new Error('RAC_TEST_BACKEND=server needs SPICEDB_ENDPOINT and SPICEDB_TOKEN (run npm run test:server)');
+  return { backend: 'server', endpoint, token, insecure: true, deadlineMs: 5000 };
+}
 
 export async function openTestStore(schema = schemaText()): Promise<AuthzStore> {
-  return openStore({ backend: 'embedded' }, schema);
+  if (BACKEND === 'embedded') return openStore({ backend: 'embedded' }, schema);
+  const store = await openStore(serverConfig(), schema);
+  await wipe(store, schema);
+  return store;
+}
+
+/** deletes every relationship of every type the schema defines */
+export async function wipe(store: AuthzStore, schema = schemaText()): Promise<void> {
+  for (const type of definitionsOf(schema)) await store.deleteRelationships({ resourceType: type });
 }
 
 /** touches relationships (idempotent) and returns the revision token */

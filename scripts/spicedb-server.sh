@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# A real SpiceDB server on Postgres, on loopback, for the server-backend tests and for trying
+# rac-authz against SpiceDB as deployed. Idempotent; everything it makes lives in .tools/ (the
+# spicedb binary, cached) and .data/ (keys, pid, logs), both git-ignored.
+#
+#   scripts/spicedb-server.sh install   spicedb binary + Postgres + role + database + migrations
+#   scripts/spicedb-server.sh start     install, then `spicedb serve` with a fresh preshared key,
+#                                       waiting until it answers; writes .data/spicedb.env
+#   scripts/spicedb-server.sh stop      stop that spicedb
+#   scripts/spicedb-server.sh env       print the env file (source it to point rac-authz at it)
+#
+# Variables: SPICEDB_DB (database name, default racauthz), SPICEDB_GRPC_PORT (50151),
+# SPICEDB_HTTP_PORT (8543, SpiceDB's HTTP gateway), FRESH=1 (drop and recreate the database).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+SPICEDB_VERSION=v1.57.1
+GO_TOOLCHAIN=go1.27.3
+TOOLS=$ROOT/.tools/bin
+DATA=$ROOT/.data
+SPICEDB=$TOOLS/spicedb
+DB=${SPICEDB_DB:-racauthz}
+GRPC_PORT=${SPICEDB_GRPC_PORT:-50151}
+HTTP_PORT=${SPICEDB_HTTP_PORT:-8543}
+DISPATCH_PORT=$((GRPC_PORT + 2))
+METRICS_PORT=$((GRPC_PORT + 3))
+PG_ROLE=racauthz
+ENV_FILE=$DATA/spicedb.env
+
+log() { printf '[spicedb-server] %s\n' "$*" >&2; }
+as_postgres() { runuser -u postgres -- "$@"; }
+
+install_spicedb() {
+  if [ -x "$SPICEDB" ] && "$SPICEDB" version 2>/dev/null | grep -q "$SPICEDB_VERSION"; then
+    return
+  fi
+  log "building spicedb $SPICEDB_VERSION with $GO_TOOLCHAIN (first time only; several minutes)"
+  mkdir -p "$TOOLS"
+  GOTOOLCHAIN=$GO_TOOLCHAIN GOBIN=$TOOLS GOFLAGS=-mod=mod \
+    go install "github.com/authzed/spicedb/cmd/spicedb@$SPICEDB_VERSION"
+  "$SPICEDB" version
+}
+
+pg_version() { ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -n 1; }
+
+install_postgres() {
+  if [ -z "$(pg_version)" ] || [ ! -x "/usr/lib/postgresql/$(pg_version)/bin/postgres" ]; then
+    log "installing postgresql from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq postgresql >/dev/null
+  fi
+  local v
+  v=$(pg_version)
+  if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -q "^$v main$"; then
+    pg_createcluster "$v" main >/dev/null
+  fi
+  if ! pg_lsclusters -h | awk '$1=="'"$v"'" && $2=="main" {print $4}' | grep -q online; then
+    pg_ctlcluster "$v" main start
+  fi
+  PG_PORT=$(pg_lsclusters -h | awk '$1=="'"$v"'" && $2=="main" {print $3}')
+  mkdir -p "$DATA"
+  if [ ! -s "$DATA/pg-password" ]; then
+    head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$DATA/pg-password"
+  fi
+  local pw
+  pw=$(cat "$DATA/pg-password")
+  if [ "$(as_postgres psql -p "$PG_PORT" -tAc "select 1 from pg_roles where rolname='$PG_ROLE'")" != 1 ]; then
+    as_postgres psql -p "$PG_PORT" -qc "create role $PG_ROLE login"
+  fi
+  as_postgres psql -p "$PG_PORT" -qc "alter role $PG_ROLE password '$pw'"
+  if [ "${FRESH:-0}" = 1 ]; then
+    as_postgres dropdb -p "$PG_PORT" --if-exists --force "$DB"
+  fi
+  if [ "$(as_postgres psql -p "$PG_PORT" -tAc "select 1 from pg_database where datname='$DB'")" != 1 ]; then
+    as_postgres createdb -p "$PG_PORT" -O "$PG_ROLE" "$DB"
+  fi
+  DATASTORE_URI="postgres://$PG_ROLE:$pw@127.0.0.1:$PG_PORT/$DB?sslmode=disable"
+}
+
+migrate() {
+  mkdir -p "$DATA"
+  if ! "$SPICEDB" datastore migrate head --datastore-engine postgres --datastore-conn-uri "$DATASTORE_URI" \
+    --log-level warn --skip-release-check >"$DATA/migrate.log" 2>&1; then
+    log "migration failed:"; cat "$DATA/migrate.log" >&2; exit 1
+  fi
+}
+
+install() {
+  install_spicedb
+  install_postgres
+  migrate
+  log "spicedb $SPICEDB_VERSION and Postgres database $DB are ready"
+}
+
+stop() {
+  if [ -s "$DATA/spicedb.pid" ]; then
+    local pid
+    pid=$(cat "$DATA/spicedb.pid")
+    if kill "$pid" 2>/dev/null; then
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+      log "stopped spicedb (pid $pid)"
+    fi
+    rm -f "$DATA/spicedb.pid"
+  fi
+}
+
+start() {
+  install
+  stop
+  local key
+  key=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+  "$SPICEDB" serve --skip-release-check \
+    --grpc-preshared-key "$key" \
+    --grpc-addr "127.0.0.1:$GRPC_PORT" \
+    --http-enabled --http-addr "127.0.0.1:$HTTP_PORT" \
+    --dispatch-cluster-enabled=false --dispatch-upstream-addr="" \
+    --metrics-addr "127.0.0.1:$METRICS_PORT" \
+    --datastore-engine postgres --datastore-conn-uri "$DATASTORE_URI" \
+    --log-level warn \
+    >"$DATA/spicedb.log" 2>&1 &
+  echo $! >"$DATA/spicedb.pid"
+  cat >"$ENV_FILE" <<ENV
+SPICEDB_ENDPOINT=127.0.0.1:$GRPC_PORT
+SPICEDB_TOKEN=$key
+SPICEDB_INSECURE=true
+SPICEDB_HTTP_GATEWAY=http://127.0.0.1:$HTTP_PORT
+SPICEDB_DATASTORE_URI=$DATASTORE_URI
+SPICEDB_BIN=$SPICEDB
+ENV
+  # wait until the gRPC API answers (any status from SpiceDB itself counts)
+  for _ in $(seq 1 100); do
+    if node scripts/spicedb-wait.mjs "127.0.0.1:$GRPC_PORT" "$key" 2>/dev/null; then
+      log "spicedb serving on 127.0.0.1:$GRPC_PORT (gRPC), 127.0.0.1:$HTTP_PORT (HTTP gateway)"
+      return
+    fi
+    if ! kill -0 "$(cat "$DATA/spicedb.pid")" 2>/dev/null; then
+      log "spicedb exited:"; cat "$DATA/spicedb.log" >&2; exit 1
+    fi
+    sleep 0.2
+  done
+  log "spicedb did not answer in time:"; cat "$DATA/spicedb.log" >&2; exit 1
+}
+
+case "${1:-start}" in
+  install) install ;;
+  start) start ;;
+  stop) stop ;;
+  env) cat "$ENV_FILE" ;;
+  *) echo "usage: $0 install|start|stop|env" >&2; exit 2 ;;
+esac
