@@ -53,3 +53,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     destination,
   );
 }
+
+/**
+ * The audit stream: one JSON line per write, `"stream":"audit"`, apart from the request logs.
+ * Events are built from normalised ids (refs for individuals), so no SIN can be in one.
+ */
+export function createAuditLogger(destination?: DestinationStream): Logger {
+  return pino({ level: 'info', base: { service: 'rac-authz', stream: 'audit' } }, destination);
+}

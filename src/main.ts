@@ -6,7 +6,9 @@ import { ConfigError, loadConfig } from './config.js';
 import { demoInstructions, seedDemo } from './demo.js';
 import { createPseudonymizer } from './domain/pseudonym.js';
 import { createApp } from './http/app.js';
-import { createLogger } from './logger.js';
+import { createAuditLogger, createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { instrumentStore } from './spicedb/instrumented-store.js';
 import { connectStore } from './spicedb/index.js';
 
 const SCHEMA_URL = new URL('../schema.zed', import.meta.url);
@@ -29,7 +31,9 @@ async function main(): Promise<void> {
   }
 
   const schemaText = readFileSync(SCHEMA_URL, 'utf8');
-  const store = await connectStore(config.spicedb);
+  const metrics = createMetrics({ defaultMetrics: true });
+  const store = instrumentStore(await connectStore(config.spicedb), metrics);
+  const auditLog = createAuditLogger();
   const pseudonymize = createPseudonymizer(config.pseudonymKey);
   let servedSchema: string | undefined;
   const loadSchema = async () => {
@@ -57,7 +61,15 @@ async function main(): Promise<void> {
     await retry(250);
   }
 
-  const app = createApp({ store, apiKeys: config.apiKeys, pseudonymize, logger, expectedSchema: () => servedSchema });
+  const app = createApp({
+    store,
+    apiKeys: config.apiKeys,
+    pseudonymize,
+    logger,
+    audit: { record: (event) => auditLog.info(event, 'audit') },
+    metrics,
+    expectedSchema: () => servedSchema,
+  });
   const server: Server = app.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

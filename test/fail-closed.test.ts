@@ -34,6 +34,12 @@ function appWith(behaviour: Behaviour) {
     readRelationships: async function* () {
       answer();
     },
+    lookupResources: async function* () {
+      answer();
+    },
+    lookupSubjects: async function* () {
+      answer();
+    },
     readSchema: async () => {
       answer();
       return 'definition rep {}';
@@ -48,6 +54,7 @@ function appWith(behaviour: Behaviour) {
     apiKeys: parseApiKeys(API_KEYS),
     pseudonymize: createPseudonymizer('test-pseudonym-key-0123456789'),
     logger,
+    audit: { record: () => {} },
     expectedSchema: () => 'definition rep {}',
   });
 }

@@ -3,52 +3,13 @@
 // no privilege and with each privilege in turn. The table is the expectation; schema.zed is
 // what is tested. Changing any cell of either makes this fail.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import * as facts from '../src/domain/facts.js';
 import type { ClientType } from '../src/domain/identifiers.js';
 import { businessObject, clientObject, repObject, type ClientKey } from '../src/domain/objects.js';
-import { PRIVILEGES, ROLES, type Privilege, type Role } from '../src/domain/permissions.js';
+import { PRIVILEGES, ROLES, type Role } from '../src/domain/permissions.js';
 import type { AuthzStore, CheckQuery } from '../src/domain/store-port.js';
+import { expected, matrix, STATES, type PrivilegeState } from './support/matrix.js';
 import { FULL, openTestStore, put } from './support/store.js';
-
-type Cell = boolean | { privilege: 'any_client_privilege' | 'of_client_type' | 'mail' };
-interface Row {
-  permission: string;
-  roles: Record<Role, Cell>;
-  applies_to?: ClientType[];
-}
-interface Matrix {
-  roles: Role[];
-  privileges: Record<Privilege, ClientType | null>;
-  business_functions: Row[];
-  client_permissions: Row[];
-}
-const matrix = JSON.parse(readFileSync(new URL('./access-matrix.json', import.meta.url), 'utf8')) as Matrix;
-
-type PrivilegeState = Privilege | 'none';
-const STATES: PrivilegeState[] = ['none', ...PRIVILEGES];
-const PRIVILEGE_OF_TYPE: Record<ClientType, Privilege> = {
-  individual: 'individual_clients',
-  business: 'business_clients',
-  trust: 'trust_clients',
-};
-const CLIENT_PRIVILEGES: Privilege[] = ['individual_clients', 'business_clients', 'trust_clients'];
-
-/** what the table says for one role holding one privilege state (clientType: for client rows) */
-function expected(cell: Cell, state: PrivilegeState, clientType?: ClientType): boolean {
-  if (typeof cell === 'boolean') return cell;
-  if (state === 'none') return false;
-  switch (cell.privilege) {
-    case 'mail':
-      return state === 'mail';
-    case 'any_client_privilege':
-      return CLIENT_PRIVILEGES.includes(state);
-    case 'of_client_type':
-      // As a business function (no client), any client-type privilege lets the employee remove
-      // some client's authorization; on a client, only the privilege of that client's type.
-      return clientType ? state === PRIVILEGE_OF_TYPE[clientType] : CLIENT_PRIVILEGES.includes(state);
-  }
-}
 
 const BN = '123456789';
 /** one employee per (role, privilege state): e.g. role 2, state 3 -> "R23AAAA" */

@@ -30,3 +30,9 @@ export class StoreRejectedError extends DomainError {}
 
 /** A precondition of a write did not hold: the state changed under the command (409). */
 export class ConflictError extends DomainError {}
+
+/** The thing named does not exist (404). */
+export class NotFoundError extends DomainError {}
+
+/** The actor (RAC-Actor) may not perform the operation (403 forbidden-actor). */
+export class ForbiddenActorError extends DomainError {}

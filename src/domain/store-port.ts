@@ -68,6 +68,22 @@ export interface WriteOptions {
   metadata?: Record<string, string>;
 }
 
+export interface LookupResourcesQuery {
+  resourceType: string;
+  permission: string;
+  subject: SubjectRef;
+  /** at most this many results from this call */
+  limit?: number;
+  /** resume after the result that carried this cursor */
+  cursor?: string;
+}
+
+export interface LookupSubjectsQuery {
+  resource: ObjectRef;
+  permission: string;
+  subjectType: string;
+}
+
 export interface AuthzStore {
   /** which backend this is, for logs and /readyz */
   readonly kind: 'embedded' | 'server';
@@ -81,6 +97,10 @@ export interface AuthzStore {
    */
   deleteRelationships(filter: RelationshipFilter): Promise<{ token: string }>;
   readRelationships(filter: RelationshipFilter, consistency: Consistency): AsyncIterable<Relationship>;
+  /** the resources of a type the subject holds the permission on, streamed, each with a resume cursor */
+  lookupResources(query: LookupResourcesQuery, consistency: Consistency): AsyncIterable<{ id: string; cursor: string }>;
+  /** the subjects of a type that hold the permission on the resource, streamed (concrete ids only) */
+  lookupSubjects(query: LookupSubjectsQuery, consistency: Consistency): AsyncIterable<string>;
   readSchema(): Promise<string>;
   writeSchema(schema: string): Promise<void>;
   close(): Promise<void>;

@@ -1,48 +1,77 @@
-// http/: routes, zod request schemas, API-key auth, problem+json. It turns HTTP into domain
-// calls and domain answers into HTTP; no Express type goes past it, and it never imports
-// spicedb/ (the store arrives injected through createApp's deps).
+// http/: routes, zod request schemas, API-key auth, problem+json, metrics and the OpenAPI
+// document. It turns HTTP into domain calls and domain answers into HTTP; no Express type goes
+// past it, and it never imports spicedb/ (the store arrives injected through createApp's deps).
 import express, { type Express } from 'express';
 import type { ApiKey } from '../config.js';
-import { CheckService } from '../domain/checks.js';
+import type { AuditSink } from '../domain/audit.js';
 import type { Pseudonymizer } from '../domain/pseudonym.js';
 import type { AuthzStore } from '../domain/store-port.js';
 import type { Logger } from '../logger.js';
+import { createMetrics, type Metrics } from '../metrics.js';
 import { authenticate } from './auth.js';
+import { authorizationRoutes } from './authorization.routes.js';
 import { checkRoutes } from './check.routes.js';
-import { opsRoutes, schemaRoutes } from './ops.routes.js';
+import { groupRoutes } from './group.routes.js';
+import { lookupRoutes } from './lookup.routes.js';
+import { buildOpenApi } from './openapi.js';
+import { opsRoutes } from './ops.routes.js';
 import { errorHandler, HttpProblem, problems } from './problem.js';
+import { registrationRoutes } from './registration.routes.js';
 import { requestLog } from './request-log.js';
+import { mount, type RouteSpec } from './route.js';
+import { buildServices } from './services.js';
 
 export interface AppDeps {
   store: AuthzStore;
   apiKeys: ApiKey[];
   pseudonymize: Pseudonymizer;
   logger: Logger;
+  /** one event per write, on a stream of its own */
+  audit: AuditSink;
   /** the schema text SpiceDB served back after the service wrote schema.zed (for /readyz) */
   expectedSchema: () => string | undefined;
+  metrics?: Metrics;
+  /** the clock (tests move it) */
+  now?: () => Date;
 }
 
 export const BODY_LIMIT = '1mb';
 
 export function createApp(deps: AppDeps): Express {
+  const metrics = deps.metrics ?? createMetrics();
+  const services = buildServices(deps.store, deps.pseudonymize, deps.audit, deps.now);
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(requestLog(deps.logger));
+  app.use(requestLog(deps.logger, metrics));
   app.use((_req, res, next) => {
-    res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    });
     next();
   });
 
-  app.use(opsRoutes(deps.store, deps.expectedSchema));
+  const apiRoutes: RouteSpec[] = [
+    ...checkRoutes(services, metrics),
+    ...lookupRoutes(services),
+    ...registrationRoutes(services),
+    ...groupRoutes(services),
+    ...authorizationRoutes(services),
+  ];
+  let openapi: object | undefined;
+  const ops = opsRoutes(deps.store, deps.expectedSchema, metrics, () => (openapi ??= buildOpenApi([...ops, ...apiRoutes])));
+  const publicOps = ops.filter((r) => !r.scope);
 
-  const checks = new CheckService(deps.store, deps.pseudonymize);
+  mount(app, publicOps);
   const v1 = express.Router();
   v1.use(authenticate(deps.apiKeys));
   // strict: only objects and arrays; anything over 1 MiB is a 413 before it is parsed
   v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
-  v1.use(checkRoutes(checks));
-  v1.use(schemaRoutes(deps.store));
+  mount(v1, [...ops.filter((r) => r.scope), ...apiRoutes]);
   app.use(v1);
 
   app.use((_req, _res) => {

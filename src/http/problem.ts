@@ -5,7 +5,9 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
 import {
   ConflictError,
+  ForbiddenActorError,
   InvalidRequestError,
+  NotFoundError,
   StoreInternalError,
   StoreRejectedError,
   StoreTimeoutError,
@@ -71,6 +73,13 @@ export const problems = {
     status: 504,
     detail: 'No decision could be made; treat this as a denial and retry later.',
   }),
+  forbiddenActor: (detail: string): Problem => ({
+    type: problemType('forbidden-actor'),
+    title: 'The actor may not do this',
+    status: 403,
+    detail,
+  }),
+  notFoundDetail: (detail: string): Problem => ({ type: problemType('not-found'), title: 'Not found', status: 404, detail }),
   conflict: (detail: string): Problem => ({ type: problemType('conflict'), title: 'Conflict', status: 409, detail }),
   internal: (): Problem => ({ type: problemType('internal'), title: 'Internal error', status: 500 }),
 };
@@ -93,6 +102,8 @@ export function toProblem(err: unknown): { problem: Problem; headers: Record<str
   if (err instanceof InvalidRequestError) return { problem: problems.validation(err.errors, err.message), headers: {} };
   if (err instanceof StoreUnavailableError) return { problem: problems.unavailable(), headers: { 'Retry-After': '1' } };
   if (err instanceof StoreTimeoutError) return { problem: problems.timeout(), headers: { 'Retry-After': '1' } };
+  if (err instanceof ForbiddenActorError) return { problem: problems.forbiddenActor(err.message), headers: {} };
+  if (err instanceof NotFoundError) return { problem: problems.notFoundDetail(err.message), headers: {} };
   if (err instanceof ConflictError) return { problem: problems.conflict(err.message), headers: {} };
   if (err instanceof StoreRejectedError || err instanceof StoreInternalError) return { problem: problems.internal(), headers: {} };
   // Express body-parser errors carry a status and a type

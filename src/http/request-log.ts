@@ -4,10 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function requestLog(logger: Logger): RequestHandler {
+export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const incoming = req.get('X-Request-Id');
     const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -19,6 +20,7 @@ export function requestLog(logger: Logger): RequestHandler {
     res.on('finish', () => {
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : '(unmatched)';
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, ms / 1000);
       const entry = { method: req.method, route, status: res.statusCode, ms: Math.round(ms * 100) / 100, key: res.locals.caller?.keyId };
       if (res.statusCode >= 500) log.error(entry, 'request');
       else if (res.statusCode >= 400) log.warn(entry, 'request');

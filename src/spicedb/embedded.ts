@@ -17,6 +17,8 @@ export async function startEmbedded(): Promise<SpiceDbApi> {
     deleteRelationships: (req) => p.deleteRelationships(req),
     // streaming calls go through the package's local gRPC proxy
     readRelationships: (req) => permissions.readRelationships(req),
+    lookupResources: (req) => permissions.lookupResources(req),
+    lookupSubjects: (req) => permissions.lookupSubjects(req),
     readSchema: async () => (await schema.readSchema(v1.ReadSchemaRequest.create({}))).schemaText,
     writeSchema: async (text) => {
       await schema.writeSchema(v1.WriteSchemaRequest.create({ schema: text }));

@@ -94,7 +94,11 @@ export function writeRequest(
   metadata?: Record<string, string>,
 ): v1.WriteRelationshipsRequest {
   return v1.WriteRelationshipsRequest.create({
-    updates: updates.map((u) => ({ operation: OPERATIONS[u.operation], relationship: relationship(u.relationship) })),
+    // a delete names the relationship, not its expiry
+    updates: updates.map((u) => ({
+      operation: OPERATIONS[u.operation],
+      relationship: relationship(u.operation === 'delete' ? { ...u.relationship, expiresAt: undefined } : u.relationship),
+    })),
     optionalPreconditions: preconditions.map((p) => ({
       operation:
         p.operation === 'mustMatch'

@@ -39,6 +39,8 @@ export function connectServer(o: ServerOptions): SpiceDbApi {
     deleteRelationships: (req) => p.deleteRelationships(req),
     // A stream may legitimately run long: its deadline is generous, and its consumer bounds it.
     readRelationships: (req) => client.readRelationships(req, { deadline: Date.now() + STREAM_DEADLINE_MS }),
+    lookupResources: (req) => client.lookupResources(req, { deadline: Date.now() + STREAM_DEADLINE_MS }),
+    lookupSubjects: (req) => client.lookupSubjects(req, { deadline: Date.now() + STREAM_DEADLINE_MS }),
     readSchema: async () => (await p.readSchema(v1.ReadSchemaRequest.create({}))).schemaText,
     writeSchema: async (schema) => {
       await p.writeSchema(v1.WriteSchemaRequest.create({ schema }));

@@ -7,6 +7,8 @@ import type {
   CheckAnswer,
   CheckQuery,
   Consistency,
+  LookupResourcesQuery,
+  LookupSubjectsQuery,
   Relationship,
   RelationshipFilter,
   RelationshipUpdate,
@@ -16,6 +18,7 @@ import { toDomainError } from './errors.js';
 import * as rq from './requests.js';
 import type { SpiceDbApi } from './spicedb-api.js';
 
+const DELETE_PAGE = 1000;
 const HAS = v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION;
 const CONDITIONAL = v1.CheckPermissionResponse_Permissionship.CONDITIONAL_PERMISSION;
 
@@ -79,13 +82,63 @@ export class SpiceDbStore implements AuthzStore {
   }
 
   async deleteRelationships(filter: RelationshipFilter): Promise<{ token: string }> {
+    // Page by DELETE_PAGE so a filter matching thousands of relationships stays within the
+    // engine's per-call limit; each page is atomic, the whole is not (callers use this only for
+    // clean-ups no rule depends on, after an atomic write that already took the effect away).
     try {
-      const res = await this.api.deleteRelationships(
-        v1.DeleteRelationshipsRequest.create({ relationshipFilter: rq.relationshipFilter(filter) }),
-      );
-      return { token: res.deletedAt?.token ?? '' };
+      for (;;) {
+        const res = await this.api.deleteRelationships(
+          v1.DeleteRelationshipsRequest.create({
+            relationshipFilter: rq.relationshipFilter(filter),
+            optionalLimit: DELETE_PAGE,
+            optionalAllowPartialDeletions: true,
+          }),
+        );
+        if (res.deletionProgress !== v1.DeleteRelationshipsResponse_DeletionProgress.PARTIAL) {
+          return { token: res.deletedAt?.token ?? '' };
+        }
+      }
     } catch (err) {
       throw toDomainError(err, 'DeleteRelationships');
+    }
+  }
+
+  async *lookupResources(query: LookupResourcesQuery, consistency: Consistency): AsyncIterable<{ id: string; cursor: string }> {
+    const req = v1.LookupResourcesRequest.create({
+      consistency: rq.consistency(consistency),
+      resourceObjectType: query.resourceType,
+      permission: query.permission,
+      subject: rq.subjectRef(query.subject),
+      optionalLimit: query.limit ?? 0,
+      ...(query.cursor ? { optionalCursor: { token: query.cursor } } : {}),
+    });
+    try {
+      for await (const r of this.api.lookupResources(req)) {
+        // CONDITIONAL cannot happen without caveats; if it ever does, it is not a yes
+        if (r.permissionship !== v1.LookupPermissionship.HAS_PERMISSION) continue;
+        yield { id: r.resourceObjectId, cursor: r.afterResultCursor?.token ?? '' };
+      }
+    } catch (err) {
+      throw toDomainError(err, 'LookupResources');
+    }
+  }
+
+  async *lookupSubjects(query: LookupSubjectsQuery, consistency: Consistency): AsyncIterable<string> {
+    const req = v1.LookupSubjectsRequest.create({
+      consistency: rq.consistency(consistency),
+      resource: rq.objectRef(query.resource),
+      permission: query.permission,
+      subjectObjectType: query.subjectType,
+    });
+    try {
+      for await (const r of this.api.lookupSubjects(req)) {
+        const s = r.subject;
+        if (!s || s.permissionship !== v1.LookupPermissionship.HAS_PERMISSION) continue;
+        if (s.subjectObjectId === '*') continue; // a wildcard names no one in particular
+        yield s.subjectObjectId;
+      }
+    } catch (err) {
+      throw toDomainError(err, 'LookupSubjects');
     }
   }
 

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import { parseApiKeys } from '../../src/config.js';
 import { createPseudonymizer, type Pseudonymizer } from '../../src/domain/pseudonym.js';
+import type { AuditEvent } from '../../src/domain/audit.js';
 import type { AuthzStore } from '../../src/domain/store-port.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
@@ -19,10 +20,12 @@ export interface TestApp {
   pseudonymize: Pseudonymizer;
   /** every log line written so far, raw */
   logs: string[];
+  /** every audit event recorded so far */
+  audit: AuditEvent[];
   close(): Promise<void>;
 }
 
-export async function startTestApp(options: { store?: AuthzStore } = {}): Promise<TestApp> {
+export async function startTestApp(options: { store?: AuthzStore; now?: () => Date } = {}): Promise<TestApp> {
   const store = options.store ?? (await openTestStore());
   const logs: string[] = [];
   const sink = new Writable({
@@ -34,6 +37,15 @@ export async function startTestApp(options: { store?: AuthzStore } = {}): Promis
   const logger = createLogger('debug', sink);
   const pseudonymize = createPseudonymizer('test-pseudonym-key-0123456789');
   const served = await store.readSchema().catch(() => undefined);
-  const app = createApp({ store, apiKeys: parseApiKeys(API_KEYS), pseudonymize, logger, expectedSchema: () => served });
-  return { app, store, pseudonymize, logs, close: () => store.close() };
+  const audit: AuditEvent[] = [];
+  const app = createApp({
+    store,
+    apiKeys: parseApiKeys(API_KEYS),
+    pseudonymize,
+    logger,
+    audit: { record: (e) => audit.push(e) },
+    expectedSchema: () => served,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return { app, store, pseudonymize, logs, audit, close: () => store.close() };
 }

@@ -1,0 +1,103 @@
+// What every admin command shares: who the actor is, checking its permissions in SpiceDB before
+// anything is written, the preconditions that keep those permissions true at write time, and
+// the one atomic write per command with its transaction metadata and audit event.
+import { actorLabel, type Actor } from './actor.js';
+import type { AuditSink } from './audit.js';
+import { ForbiddenActorError } from './errors.js';
+import * as facts from './facts.js';
+import { mustExist, mustNotExist, readEmployee } from './firm-state.js';
+import { businessObject, clientObject, repObject, type ClientKey } from './objects.js';
+import type { BusinessFunction } from './permissions.js';
+import type { Pseudonymizer } from './pseudonym.js';
+import type { AuthzStore, Consistency, Precondition, RelationshipUpdate } from './store-port.js';
+
+export interface CommandContext {
+  actor: Actor;
+  requestId: string;
+  /** for reads and checks of read operations; writes always decide on the newest state */
+  consistency: Consistency;
+}
+
+export interface AdminDeps {
+  store: AuthzStore;
+  pseudonymize: Pseudonymizer;
+  audit: AuditSink;
+  now?: () => Date;
+}
+
+export const FRESHEST: Consistency = { kind: 'fullyConsistent' };
+
+export class AdminKit {
+  readonly store: AuthzStore;
+  readonly pseudonymize: Pseudonymizer;
+  readonly now: () => Date;
+  private readonly audit: AuditSink;
+
+  constructor(deps: AdminDeps) {
+    this.store = deps.store;
+    this.pseudonymize = deps.pseudonymize;
+    this.audit = deps.audit;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** the actor's RepID; a client actor may not perform employee operations */
+  repActor(ctx: CommandContext): string {
+    if (ctx.actor.kind !== 'rep') throw new ForbiddenActorError('this operation is performed by a representative (RAC-Actor: rep:<RepID>)');
+    return ctx.actor.repId;
+  }
+
+  /** throws ForbiddenActorError unless the rep holds every listed business function on the business */
+  async authorizeOnBusiness(repId: string, bn: string, permissions: BusinessFunction[], consistency: Consistency = FRESHEST): Promise<void> {
+    const { results } = await this.store.checkBulk(
+      permissions.map((permission) => ({ resource: businessObject(bn), permission, subject: repObject(repId) })),
+      consistency,
+    );
+    const missing = permissions.filter((_, i) => {
+      const r = results[i]!;
+      if ('error' in r) throw r.error;
+      return !r.allowed;
+    });
+    if (missing.length > 0) throw new ForbiddenActorError(`the actor lacks ${missing.join(', ')} on business ${bn}`);
+  }
+
+  /** throws ForbiddenActorError unless the rep holds the permission on the client */
+  async authorizeOnClient(repId: string, client: ClientKey, permission: string, consistency: Consistency = FRESHEST): Promise<void> {
+    const { allowed } = await this.store.check({ resource: clientObject(client), permission, subject: repObject(repId) }, consistency);
+    if (!allowed) throw new ForbiddenActorError(`the actor lacks ${permission} on the client`);
+  }
+
+  /**
+   * Preconditions that the acting employee still holds the role it had when it was authorized,
+   * is not disassociated, and (when `operating`) that the registration is still active: a
+   * permission revoked between the check and the write makes the write fail.
+   */
+  async actorStillAllowed(bn: string, repId: string, operating = true): Promise<Precondition[]> {
+    const actor = await readEmployee(this.store, bn, repId, FRESHEST);
+    if (!actor.role) throw new ForbiddenActorError(`the actor is not an employee of business ${bn}`);
+    const pre = [mustExist(facts.role(bn, repId, actor.role)), mustNotExist(facts.disassociated(bn, repId))];
+    pre.push(mustExist(facts.registered(bn)));
+    if (operating) pre.push(mustNotExist(facts.suspended(bn)));
+    return pre;
+  }
+
+  /** one atomic WriteRelationships with metadata, then one audit event; returns the ZedToken */
+  async write(
+    ctx: CommandContext,
+    operation: string,
+    target: string,
+    updates: RelationshipUpdate[],
+    preconditions: Precondition[],
+    change: { before?: unknown; after?: unknown } = {},
+  ): Promise<string> {
+    const actor = actorLabel(ctx.actor, this.pseudonymize);
+    const { token } = await this.store.write(updates, {
+      preconditions,
+      metadata: { actor, operation, target, request_id: ctx.requestId },
+    });
+    this.audit.record({ actor, operation, target, ...change, consistencyToken: token, requestId: ctx.requestId });
+    return token;
+  }
+}
+
+export const touch = (relationship: RelationshipUpdate['relationship']): RelationshipUpdate => ({ operation: 'touch', relationship });
+export const del = (relationship: RelationshipUpdate['relationship']): RelationshipUpdate => ({ operation: 'delete', relationship });

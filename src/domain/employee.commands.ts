@@ -1,0 +1,154 @@
+// Employees of a business: associate with a role, change it, delete the association,
+// disassociate and re-associate, assign and remove privileges, list. Each command checks the
+// actor's permissions (with the escalation guard) before writing, protects the last owner, and
+// writes once, with preconditions on the state it read.
+import { del, FRESHEST, touch, type AdminKit, type CommandContext } from './admin-kit.js';
+import { ConflictError, NotFoundError } from './errors.js';
+import { permissionsToChangeRole } from './escalation.js';
+import * as facts from './facts.js';
+import {
+  collect,
+  mustExist,
+  mustNotExist,
+  readActiveOwners,
+  readEmployee,
+  readGroupIds,
+  roleUnchanged,
+  type EmployeeState,
+} from './firm-state.js';
+import { groupObject } from './objects.js';
+import { PRIVILEGES, ROLES, type Privilege, type Role } from './permissions.js';
+import type { Precondition, RelationshipUpdate } from './store-port.js';
+
+export interface EmployeeView {
+  repId: string;
+  role: Role | null;
+  status: 'active' | 'disassociated';
+  privileges: Privilege[];
+  groups: Array<{ groupId: string; role: facts.GroupRole }>;
+}
+
+const view = (s: EmployeeState) => ({ role: s.role ?? null, disassociated: s.disassociated, privileges: s.privileges });
+
+export class EmployeeCommands {
+  constructor(private readonly kit: AdminKit) {}
+
+  /**
+   * The last owner may not lose the owner role or its reach. Returns preconditions that another
+   * owner, in force when read, still is at write time.
+   */
+  private async anotherOwner(bn: string, repId: string): Promise<Precondition[]> {
+    const others = (await readActiveOwners(this.kit.store, bn, FRESHEST)).filter((o) => o !== repId);
+    if (others.length === 0) throw new ConflictError(`${repId} is the last owner of business ${bn}; make someone else an owner first`);
+    const other = others[0]!;
+    return [mustExist(facts.role(bn, other, 'owner')), mustNotExist(facts.disassociated(bn, other))];
+  }
+
+  /** PUT: a new association (201) or a role change (200); repeating it changes nothing (200) */
+  async put(ctx: CommandContext, bn: string, repId: string, role: Role) {
+    const actor = this.kit.repActor(ctx);
+    const target = await readEmployee(this.kit.store, bn, repId, FRESHEST);
+    const base = target.role ? 'modify_associations' : undefined;
+    await this.kit.authorizeOnBusiness(actor, bn, permissionsToChangeRole(base, target.role, role));
+    const pre = [...(await this.kit.actorStillAllowed(bn, actor)), ...roleUnchanged(bn, repId, target.role)];
+    if (target.role === 'owner' && role !== 'owner') pre.push(...(await this.anotherOwner(bn, repId)));
+
+    const updates: RelationshipUpdate[] = [];
+    if (target.role && target.role !== role) updates.push(del(facts.role(bn, repId, target.role)));
+    updates.push(touch(facts.role(bn, repId, role)));
+    // the limited role can never hold a privilege: a change to it drops them, in the same write
+    const privileges = role === 'junior_rep_limited' ? [] : target.privileges;
+    if (role === 'junior_rep_limited') for (const p of PRIVILEGES) updates.push(del(facts.privilege(bn, repId, p)));
+    const after = { ...target, role, privileges };
+    const token = await this.kit.write(ctx, 'employee.put', `business:${bn}/rep:${repId}`, updates, pre, {
+      before: target.role ? view(target) : null,
+      after: view(after),
+    });
+    return { created: !target.role, employee: { repId, ...view(after) }, token };
+  }
+
+  /** DELETE: the association goes, with its role, privileges and disassociation record */
+  async delete(ctx: CommandContext, bn: string, repId: string) {
+    const actor = this.kit.repActor(ctx);
+    const target = await readEmployee(this.kit.store, bn, repId, FRESHEST);
+    await this.kit.authorizeOnBusiness(actor, bn, permissionsToChangeRole('modify_associations', target.role, undefined));
+    const pre = [...(await this.kit.actorStillAllowed(bn, actor)), ...roleUnchanged(bn, repId, target.role)];
+    if (target.role === 'owner') pre.push(...(await this.anotherOwner(bn, repId)));
+    const updates = [
+      ...ROLES.map((r) => del(facts.role(bn, repId, r))),
+      ...PRIVILEGES.map((p) => del(facts.privilege(bn, repId, p))),
+      del(facts.disassociated(bn, repId)),
+    ];
+    const token = await this.kit.write(ctx, 'employee.delete', `business:${bn}/rep:${repId}`, updates, pre, {
+      before: target.role ? view(target) : null,
+      after: null,
+    });
+    return { token };
+  }
+
+  /** disassociate (keeps role and privileges, reaches nothing) or re-associate (restores them) */
+  async setAssociated(ctx: CommandContext, bn: string, repId: string, associated: boolean) {
+    const actor = this.kit.repActor(ctx);
+    const target = await readEmployee(this.kit.store, bn, repId, FRESHEST);
+    if (!target.role) {
+      // nothing to act on; the actor must still be allowed to learn that
+      await this.kit.authorizeOnBusiness(actor, bn, ['disassociate_employees']);
+      throw new NotFoundError(`${repId} is not an employee of business ${bn}`);
+    }
+    await this.kit.authorizeOnBusiness(actor, bn, permissionsToChangeRole('disassociate_employees', target.role, undefined));
+    const pre = [...(await this.kit.actorStillAllowed(bn, actor)), ...roleUnchanged(bn, repId, target.role)];
+    if (!associated && target.role === 'owner') pre.push(...(await this.anotherOwner(bn, repId)));
+    const rel = facts.disassociated(bn, repId);
+    const token = await this.kit.write(
+      ctx,
+      associated ? 'employee.reassociate' : 'employee.disassociate',
+      `business:${bn}/rep:${repId}`,
+      [associated ? del(rel) : touch(rel)],
+      pre,
+      { before: view(target), after: view({ ...target, disassociated: !associated }) },
+    );
+    return { employee: { repId, ...view({ ...target, disassociated: !associated }) }, token };
+  }
+
+  /** PUT (true) or DELETE (false) a privilege; the limited role can never hold one (409) */
+  async setPrivilege(ctx: CommandContext, bn: string, repId: string, privilege: Privilege, held: boolean) {
+    const actor = this.kit.repActor(ctx);
+    await this.kit.authorizeOnBusiness(actor, bn, ['assign_privileges']);
+    const target = await readEmployee(this.kit.store, bn, repId, FRESHEST);
+    if (held && !target.role) throw new NotFoundError(`${repId} is not an employee of business ${bn}`);
+    if (held && target.role === 'junior_rep_limited') throw new ConflictError('junior_rep_limited can never hold a privilege');
+    const pre = [...(await this.kit.actorStillAllowed(bn, actor)), ...roleUnchanged(bn, repId, target.role)];
+    const had = target.privileges.includes(privilege);
+    const rel = facts.privilege(bn, repId, privilege);
+    const privileges = held ? [...new Set([...target.privileges, privilege])].sort() : target.privileges.filter((p) => p !== privilege);
+    const token = await this.kit.write(ctx, held ? 'privilege.assign' : 'privilege.remove', `business:${bn}/rep:${repId}/${privilege}`, [held ? touch(rel) : del(rel)], pre, {
+      before: { privileges: target.privileges },
+      after: { privileges },
+    });
+    return { created: held && !had, token };
+  }
+
+  async list(ctx: CommandContext, bn: string): Promise<EmployeeView[]> {
+    await this.kit.authorizeOnBusiness(this.kit.repActor(ctx), bn, ['view_employees'], ctx.consistency);
+    const store = this.kit.store;
+    const byRep = new Map<string, EmployeeView>();
+    const entry = (repId: string) => {
+      let e = byRep.get(repId);
+      if (!e) byRep.set(repId, (e = { repId, role: null, status: 'active', privileges: [], groups: [] }));
+      return e;
+    };
+    for await (const r of store.readRelationships({ resourceType: 'business', resourceId: bn, subject: { type: 'rep' } }, ctx.consistency)) {
+      if (r.subject.id === '*') continue;
+      const e = entry(r.subject.id);
+      if ((ROLES as readonly string[]).includes(r.relation)) e.role = r.relation as Role;
+      else if (r.relation === 'disassociated') e.status = 'disassociated';
+      else if ((PRIVILEGES as readonly string[]).includes(r.relation)) e.privileges.push(r.relation as Privilege);
+    }
+    for (const groupId of await readGroupIds(store, bn, ctx.consistency)) {
+      const g = groupObject(bn, groupId);
+      const rels = await collect(store.readRelationships({ resourceType: g.type, resourceId: g.id, subject: { type: 'rep' } }, ctx.consistency));
+      for (const r of rels) if (r.subject.id !== '*') entry(r.subject.id).groups.push({ groupId, role: r.relation as facts.GroupRole });
+    }
+    return [...byRep.values()].sort((a, b) => a.repId.localeCompare(b.repId)).map((e) => ({ ...e, privileges: e.privileges.sort() }));
+  }
+}

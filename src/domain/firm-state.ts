@@ -1,0 +1,127 @@
+// Reads of the current state a command depends on (an employee's role, the registration, the
+// owners, a group). Commands read, decide, then write with preconditions asserting that what
+// they read still holds, so a concurrent change makes the write fail instead of mixing.
+import * as facts from './facts.js';
+import { businessObject, EVERY_REP, groupObject, repObject } from './objects.js';
+import { nameFromId } from './names.js';
+import { PRIVILEGES, ROLES, type Privilege, type Role } from './permissions.js';
+import type { AuthzStore, Consistency, Precondition, Relationship } from './store-port.js';
+
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const i of items) out.push(i);
+  return out;
+}
+
+const filterOf = (r: Relationship) => ({
+  resourceType: r.resource.type,
+  resourceId: r.resource.id,
+  relation: r.relation,
+  subject: { type: r.subject.type, id: r.subject.id, ...(r.subject.relation ? { relation: r.subject.relation } : {}) },
+});
+export const mustExist = (r: Relationship): Precondition => ({ operation: 'mustMatch', filter: filterOf(r) });
+export const mustNotExist = (r: Relationship): Precondition => ({ operation: 'mustNotMatch', filter: filterOf(r) });
+
+export interface EmployeeState {
+  role?: Role;
+  disassociated: boolean;
+  privileges: Privilege[];
+}
+
+export async function readEmployee(store: AuthzStore, bn: string, repId: string, consistency: Consistency): Promise<EmployeeState> {
+  const rels = await collect(
+    store.readRelationships(
+      { resourceType: 'business', resourceId: bn, subject: { type: 'rep', id: repId } },
+      consistency,
+    ),
+  );
+  const state: EmployeeState = { disassociated: false, privileges: [] };
+  for (const r of rels) {
+    if ((ROLES as readonly string[]).includes(r.relation)) state.role = r.relation as Role;
+    else if (r.relation === 'disassociated') state.disassociated = true;
+    else if ((PRIVILEGES as readonly string[]).includes(r.relation)) state.privileges.push(r.relation as Privilege);
+  }
+  state.privileges.sort();
+  return state;
+}
+
+/** preconditions: the employee still has exactly the role read (or none) */
+export function roleUnchanged(bn: string, repId: string, role: Role | undefined): Precondition[] {
+  return role ? [mustExist(facts.role(bn, repId, role))] : ROLES.map((r) => mustNotExist(facts.role(bn, repId, r)));
+}
+
+export type RegistrationStatus = 'active' | 'suspended' | 'cancelled';
+
+export interface RegistrationState {
+  status?: RegistrationStatus;
+  name?: string;
+}
+
+export async function readRegistration(store: AuthzStore, bn: string, consistency: Consistency): Promise<RegistrationState> {
+  const rels = await collect(store.readRelationships({ resourceType: 'business', resourceId: bn }, consistency));
+  let registered = false;
+  let suspended = false;
+  let cancelled = false;
+  let name: string | undefined;
+  for (const r of rels) {
+    if (r.subject.id === EVERY_REP.id && r.subject.type === 'rep') {
+      if (r.relation === 'registered') registered = true;
+      if (r.relation === 'suspended') suspended = true;
+      if (r.relation === 'cancelled') cancelled = true;
+    } else if (r.relation === 'name') {
+      name = nameFromId(r.subject.id);
+    }
+  }
+  const status: RegistrationStatus | undefined = registered ? (suspended ? 'suspended' : 'active') : cancelled ? 'cancelled' : undefined;
+  return { ...(status ? { status } : {}), ...(name !== undefined ? { name } : {}) };
+}
+
+/** owners whose association is in force (not disassociated) */
+export async function readActiveOwners(store: AuthzStore, bn: string, consistency: Consistency): Promise<string[]> {
+  const owners = await collect(store.readRelationships({ resourceType: 'business', resourceId: bn, relation: 'owner' }, consistency));
+  const gone = new Set(
+    (await collect(store.readRelationships({ resourceType: 'business', resourceId: bn, relation: 'disassociated' }, consistency))).map(
+      (r) => r.subject.id,
+    ),
+  );
+  return owners.map((r) => r.subject.id).filter((id) => !gone.has(id)).sort();
+}
+
+export interface GroupState {
+  exists: boolean;
+  name?: string;
+}
+
+export async function readGroup(store: AuthzStore, bn: string, groupId: string, consistency: Consistency): Promise<GroupState> {
+  const g = groupObject(bn, groupId);
+  const rels = await collect(store.readRelationships({ resourceType: g.type, resourceId: g.id }, consistency));
+  const exists = rels.some((r) => r.relation === 'fence');
+  const name = rels.find((r) => r.relation === 'name');
+  return { exists, ...(name ? { name: nameFromId(name.subject.id) } : {}) };
+}
+
+/** the role (or member) a rep holds in a group, if any */
+export async function readGroupAssociation(
+  store: AuthzStore,
+  bn: string,
+  groupId: string,
+  repId: string,
+  consistency: Consistency,
+): Promise<facts.GroupRole | undefined> {
+  const g = groupObject(bn, groupId);
+  const rels = await collect(
+    store.readRelationships({ resourceType: g.type, resourceId: g.id, subject: { type: 'rep', id: repId } }, consistency),
+  );
+  return rels.find((r) => r.relation !== 'fence')?.relation as facts.GroupRole | undefined;
+}
+
+/** the ids of the groups of a business */
+export async function readGroupIds(store: AuthzStore, bn: string, consistency: Consistency): Promise<string[]> {
+  const b = businessObject(bn);
+  const rels = await collect(
+    store.readRelationships({ resourceType: 'bn_group', relation: 'business', subject: { type: b.type, id: b.id } }, consistency),
+  );
+  return rels.map((r) => r.resource.id.slice(bn.length + 1)).sort();
+}
+
+export { repObject };

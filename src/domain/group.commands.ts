@@ -1,0 +1,171 @@
+// BN groups: create and delete a group, associate employees to it (with the business role or a
+// role of their own in the group), and fence clients into it (rac-access.md, BN-group rule).
+// Every command needs manage_groups; giving a group role also passes the escalation guard.
+import { randomBytes } from 'node:crypto';
+import { del, FRESHEST, touch, type AdminKit, type CommandContext } from './admin-kit.js';
+import { ConflictError, NotFoundError } from './errors.js';
+import { associationPermission } from './escalation.js';
+import * as facts from './facts.js';
+import { collect, mustExist, readEmployee, readGroup, readGroupAssociation } from './firm-state.js';
+import { nameObject } from './names.js';
+import { authorizationObject, businessObject, clientObject, groupObject, type ClientKey } from './objects.js';
+import type { BusinessFunction, Role } from './permissions.js';
+import type { Precondition, RelationshipUpdate } from './store-port.js';
+
+const GROUP_ROLES: facts.GroupRole[] = ['member', 'junior_rep_limited', 'junior_rep', 'senior_rep', 'junior_admin', 'senior_admin'];
+/** the engine's default limit of updates in one WriteRelationships */
+export const MAX_UPDATES_PER_WRITE = 1000;
+export const MAX_PRECONDITIONS_PER_WRITE = 1000;
+
+const newGroupId = () => `g${randomBytes(6).toString('hex')}`;
+
+/** the client has an authorization of the business (any level): the precondition of fencing it */
+const clientAuthorized = (client: ClientKey, bn: string): Precondition => {
+  const c = clientObject(client);
+  const a = authorizationObject(client, bn);
+  return { operation: 'mustMatch', filter: { resourceType: c.type, resourceId: c.id, subject: { type: a.type, id: a.id } } };
+};
+
+export class GroupCommands {
+  constructor(private readonly kit: AdminKit) {}
+
+  private async allowed(ctx: CommandContext, bn: string, extra: BusinessFunction[] = []): Promise<Precondition[]> {
+    const actor = this.kit.repActor(ctx);
+    await this.kit.authorizeOnBusiness(actor, bn, ['manage_groups', ...extra]);
+    return this.kit.actorStillAllowed(bn, actor);
+  }
+
+  private async existing(bn: string, groupId: string) {
+    const g = await readGroup(this.kit.store, bn, groupId, FRESHEST);
+    if (!g.exists) throw new NotFoundError(`group ${groupId} does not exist in business ${bn}`);
+    return g;
+  }
+
+  async create(ctx: CommandContext, bn: string, name: string) {
+    const pre = await this.allowed(ctx, bn);
+    const groupId = newGroupId();
+    const g = groupObject(bn, groupId);
+    const updates = [...facts.group(bn, groupId).map(touch), touch({ resource: g, relation: 'name', subject: nameObject(name) })];
+    pre.push({ operation: 'mustNotMatch', filter: { resourceType: g.type, resourceId: g.id } });
+    const token = await this.kit.write(ctx, 'group.create', `bn_group:${g.id}`, updates, pre, { after: { groupId, name } });
+    return { groupId, name, token };
+  }
+
+  /**
+   * Removing the group's fence and business link in one write ends its effect at once: its
+   * clients return to the business-wide rule and its associations reach nothing. The leftover
+   * associations and client assignments are then cleaned up.
+   */
+  async delete(ctx: CommandContext, bn: string, groupId: string) {
+    const pre = await this.allowed(ctx, bn);
+    const g = await readGroup(this.kit.store, bn, groupId, FRESHEST);
+    if (!g.exists) return { token: undefined };
+    const updates = facts.group(bn, groupId).map(del);
+    if (g.name !== undefined) updates.push(del({ resource: groupObject(bn, groupId), relation: 'name', subject: nameObject(g.name) }));
+    const token = await this.kit.write(ctx, 'group.delete', `bn_group:${groupObject(bn, groupId).id}`, updates, pre, {
+      before: { groupId, name: g.name ?? null },
+      after: null,
+    });
+    const obj = groupObject(bn, groupId);
+    await this.kit.store.deleteRelationships({ resourceType: obj.type, resourceId: obj.id });
+    await this.kit.store.deleteRelationships({ resourceType: 'authorization', relation: 'group', subject: { type: obj.type, id: obj.id } });
+    return { token };
+  }
+
+  /** associate a rep to the group: with its business role (no role given) or with a group role */
+  async putEmployee(ctx: CommandContext, bn: string, groupId: string, repId: string, role: Exclude<Role, 'owner'> | undefined) {
+    const current = await readGroupAssociation(this.kit.store, bn, groupId, repId, FRESHEST);
+    const guard = new Set<BusinessFunction>();
+    if (role) guard.add(associationPermission(role));
+    if (current && current !== 'member') guard.add(associationPermission(current));
+    const pre = await this.allowed(ctx, bn, [...guard]);
+    await this.existing(bn, groupId);
+    pre.push(mustExist(facts.group(bn, groupId)[1]!));
+    const wanted: facts.GroupRole = role ?? 'member';
+    if (wanted === 'member') {
+      // "the rep's business role applies": the rep must be an employee of the business
+      const employee = await readEmployee(this.kit.store, bn, repId, FRESHEST);
+      if (!employee.role) throw new ConflictError(`${repId} is not an employee of business ${bn}; give a group role instead`);
+      pre.push(mustExist(facts.role(bn, repId, employee.role)));
+    }
+    const updates: RelationshipUpdate[] = GROUP_ROLES.filter((r) => r !== wanted).map((r) => del(facts.groupAssociation(bn, groupId, repId, r)));
+    updates.push(touch(facts.groupAssociation(bn, groupId, repId, wanted)));
+    if (current) pre.push(mustExist(facts.groupAssociation(bn, groupId, repId, current)));
+    const token = await this.kit.write(ctx, 'group.employee.put', `bn_group:${groupObject(bn, groupId).id}/rep:${repId}`, updates, pre, {
+      before: current ? { role: current } : null,
+      after: { role: wanted },
+    });
+    return { created: !current, token };
+  }
+
+  async deleteEmployee(ctx: CommandContext, bn: string, groupId: string, repId: string) {
+    const current = await readGroupAssociation(this.kit.store, bn, groupId, repId, FRESHEST);
+    const pre = await this.allowed(ctx, bn, current && current !== 'member' ? [associationPermission(current)] : []);
+    const updates = GROUP_ROLES.map((r) => del(facts.groupAssociation(bn, groupId, repId, r)));
+    const token = await this.kit.write(ctx, 'group.employee.delete', `bn_group:${groupObject(bn, groupId).id}/rep:${repId}`, updates, pre, {
+      before: current ? { role: current } : null,
+      after: null,
+    });
+    return { token };
+  }
+
+  /** the group this client is fenced into within the business, if any */
+  private async currentGroup(client: ClientKey, bn: string): Promise<string | undefined> {
+    const a = authorizationObject(client, bn);
+    const rels = await collect(this.kit.store.readRelationships({ resourceType: a.type, resourceId: a.id, relation: 'group' }, FRESHEST));
+    return rels[0]?.subject.id.slice(bn.length + 1);
+  }
+
+  /**
+   * Fences clients into the group, all or nothing: one write, with a precondition per client
+   * that it has authorized the business (409 otherwise). A client in another group of the
+   * business moves. Returns how many were newly assigned.
+   */
+  async assignClients(ctx: CommandContext, bn: string, groupId: string, clients: ClientKey[]) {
+    const actorPre = await this.allowed(ctx, bn);
+    await this.existing(bn, groupId);
+    actorPre.push(mustExist(facts.group(bn, groupId)[1]!));
+    const unique = [...new Map(clients.map((c) => [`${c.type}:${c.key}`, c])).values()];
+    // name the clients that have not authorized the business (or whose authorization expired)
+    const { results } = await this.kit.store.checkBulk(
+      unique.map((c) => ({ resource: clientObject(c), permission: 'has_authorized', subject: businessObject(bn) })),
+      FRESHEST,
+    );
+    const unauthorized = results.flatMap((r, i) => {
+      if ('error' in r) throw r.error;
+      return r.allowed ? [] : [i];
+    });
+    if (unauthorized.length > 0) {
+      throw new ConflictError(`${unauthorized.length} client(s) have not authorized business ${bn} (positions ${unauthorized.slice(0, 10).join(', ')})`);
+    }
+    const pre: Precondition[] = [];
+    const updates: RelationshipUpdate[] = [];
+    let created = 0;
+    for (const client of unique) {
+      const current = await this.currentGroup(client, bn);
+      if (current !== groupId) created++;
+      if (current && current !== groupId) updates.push(del(facts.clientInGroup(client, bn, current)));
+      updates.push(touch(facts.clientInGroup(client, bn, groupId)));
+      pre.push(clientAuthorized(client, bn));
+    }
+    // Each client's precondition stays. With a full batch (1000 clients) the engine's limit of
+    // preconditions per write leaves no room for the actor's: it was checked, fully consistent,
+    // just above.
+    if (pre.length + actorPre.length <= MAX_PRECONDITIONS_PER_WRITE) pre.push(...actorPre);
+    if (updates.length > MAX_UPDATES_PER_WRITE) {
+      throw new ConflictError(`moving these clients takes ${updates.length} changes, over the ${MAX_UPDATES_PER_WRITE} one atomic write allows; send fewer clients`);
+    }
+    const token = await this.kit.write(ctx, 'group.clients.assign', `bn_group:${groupObject(bn, groupId).id}`, updates, pre, {
+      after: { assigned: unique.length },
+    });
+    return { assigned: unique.length, created, token };
+  }
+
+  async removeClient(ctx: CommandContext, bn: string, groupId: string, client: ClientKey) {
+    const pre = await this.allowed(ctx, bn);
+    const token = await this.kit.write(ctx, 'group.client.remove', `bn_group:${groupObject(bn, groupId).id}/${client.type}`, [del(facts.clientInGroup(client, bn, groupId))], pre, {
+      after: { client: `${client.type}:${client.key}` },
+    });
+    return { token };
+  }
+}

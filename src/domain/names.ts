@@ -1,0 +1,19 @@
+// Display names of businesses and groups, stored as the id of a display_name object (see
+// schema.zed): base64url of the UTF-8 name. Bounded so the id stays under SpiceDB's 1024.
+import { z } from 'zod';
+import type { ObjectRef } from './store-port.js';
+
+export const nameSchema = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters')
+  .refine((s) => Buffer.byteLength(s, 'utf8') <= 600, 'must be at most 600 bytes in UTF-8');
+
+export const nameObject = (name: string): ObjectRef => ({
+  type: 'display_name',
+  id: Buffer.from(name, 'utf8').toString('base64url'),
+});
+
+export const nameFromId = (id: string): string => Buffer.from(id, 'base64url').toString('utf8');

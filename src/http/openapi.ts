@@ -1,0 +1,82 @@
+// The OpenAPI 3.1 document, generated (zod-openapi) from the same route declarations that mount
+// the endpoints: every path, its parameters, body, responses, errors and security.
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { problemSchema } from './api.schemas.js';
+import { TOKEN_HEADER } from './consistency.js';
+import { ACTOR_HEADER, TOKEN_OUT_HEADER, type RouteSpec } from './route.js';
+
+const COMMON_ERRORS: Record<number, string> = {
+  400: 'invalid request: errors[] names each field',
+  401: 'missing or unknown API key',
+  403: 'the key lacks the scope, or (type …/forbidden-actor) the actor may not do this',
+  404: 'not found',
+  409: 'the current state does not allow it',
+  413: 'body over 1 MiB',
+  500: 'internal error',
+  503: 'SpiceDB unavailable: no decision was made (Retry-After)',
+  504: 'SpiceDB did not answer in time: no decision was made',
+};
+
+/** the object schema behind a (possibly transformed) zod schema */
+const objectOf = (schema: z.ZodType | undefined): z.ZodObject | undefined => {
+  let s: unknown = schema;
+  while (s instanceof z.ZodPipe) s = s.in;
+  return s instanceof z.ZodObject ? s : undefined;
+};
+
+const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+
+function operation(spec: RouteSpec): ZodOpenApiOperationObject {
+  const responses: Record<string, unknown> = {};
+  for (const [status, r] of Object.entries(spec.responses)) {
+    responses[status] = {
+      description: r.description,
+      ...(r.token ? { headers: z.object({ [TOKEN_OUT_HEADER]: z.string().meta({ description: 'ZedToken of the write' }) }) } : {}),
+      ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : {}),
+    };
+  }
+  const errors = new Set<number>([500, ...(spec.errors ?? [])]);
+  if (spec.params || spec.query || spec.body || spec.actor) errors.add(400);
+  if (spec.scope) [401, 403, 503, 504].forEach((e) => errors.add(e));
+  if (spec.body) errors.add(413);
+  for (const e of [...errors].sort()) {
+    responses[String(e)] = { description: COMMON_ERRORS[e] ?? 'error', content: { 'application/problem+json': { schema: problemSchema } } };
+  }
+  const header: Record<string, z.ZodType> = {};
+  if (spec.actor) header[ACTOR_HEADER] = z.string().meta({ description: 'rep:<RepID> or client:<type>:<id>', example: 'rep:A1B2C3D' });
+  if (spec.scope) header[TOKEN_HEADER] = z.string().optional().meta({ description: 'a consistency token: answer at least as fresh as it' });
+  const path = objectOf(spec.params);
+  const query = objectOf(spec.query);
+  const body = spec.body;
+  return {
+    summary: spec.summary,
+    tags: [spec.tag],
+    ...(spec.scope ? { security: [{ bearerAuth: [] }], 'x-scope': spec.scope } : { security: [] }),
+    requestParams: {
+      ...(path ? { path } : {}),
+      ...(query ? { query } : {}),
+      ...(Object.keys(header).length ? { header: z.object(header) } : {}),
+    },
+    ...(body ? { requestBody: { required: !(body instanceof z.ZodOptional), content: { 'application/json': { schema: body } } } } : {}),
+    responses: responses as ZodOpenApiOperationObject['responses'],
+  };
+}
+
+export function buildOpenApi(routes: RouteSpec[]): object {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const spec of routes) {
+    const p = toOpenApiPath(spec.path);
+    paths[p] = { ...(paths[p] ?? {}), [spec.method]: operation(spec) };
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'rac-authz',
+      version: '1',
+      description: 'Authorization for the CRA Represent a Client rules, on SpiceDB. Permission names are those of schema.zed.',
+    },
+    components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    paths,
+  });
+}

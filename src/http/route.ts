@@ -1,0 +1,96 @@
+// One declaration per endpoint: method, path, scope, whether it needs an actor, and the zod
+// schemas of its parameters, body and responses. The same declaration mounts the Express route
+// (validating every input before the handler runs) and generates the OpenAPI document
+// (openapi.ts), so the two cannot disagree.
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import type { Scope } from '../config.js';
+import { actorSchema, type Actor } from '../domain/actor.js';
+import type { CommandContext } from '../domain/admin-kit.js';
+import type { Consistency } from '../domain/store-port.js';
+import { requireScope } from './auth.js';
+import { consistencyOf } from './consistency.js';
+
+export const ACTOR_HEADER = 'RAC-Actor';
+export const TOKEN_OUT_HEADER = 'RAC-Consistency-Token';
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  /** default application/json */
+  contentType?: string;
+  /** true: the response carries RAC-Consistency-Token */
+  token?: boolean;
+}
+
+export interface Parsed<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** set when the route needs an actor */
+  ctx: CommandContext;
+  consistency: Consistency;
+}
+
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Express syntax: /v1/businesses/:bn */
+  path: string;
+  summary: string;
+  tag: string;
+  /** the API-key scope; absent for public endpoints */
+  scope?: Scope;
+  actor?: boolean;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** extra error statuses this route can answer, beyond the common ones */
+  errors?: number[];
+  responses: Record<number, ResponseSpec>;
+  handler: (req: Request, res: Response, parsed: Parsed<P, Q, B>) => Promise<void> | void;
+}
+
+/** keeps the generic types of one route while collecting routes of different shapes */
+export const route = <P, Q, B>(spec: RouteSpec<P, Q, B>): RouteSpec => spec as unknown as RouteSpec;
+
+function parseWithPrefix<T>(schema: z.ZodType<T> | undefined, value: unknown, prefix: string[]): T {
+  if (!schema) return undefined as T;
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new z.ZodError(r.error.issues.map((i) => ({ ...i, path: [...prefix, ...i.path] })));
+}
+
+export function mount(router: Router, routes: RouteSpec[]): void {
+  for (const spec of routes) {
+    const handlers = [];
+    if (spec.scope) handlers.push(requireScope(spec.scope));
+    handlers.push(async (req: Request, res: Response) => {
+      const params = parseWithPrefix(spec.params, req.params, []);
+      const query = parseWithPrefix(spec.query, req.query, []);
+      const body = parseWithPrefix(spec.body, spec.body ? req.body : undefined, []);
+      let actor: Actor | undefined;
+      if (spec.actor) {
+        const header = req.get(ACTOR_HEADER);
+        if (header === undefined) {
+          throw new z.ZodError([{ code: 'custom', path: ['headers', ACTOR_HEADER], message: 'is required', input: undefined }]);
+        }
+        actor = parseWithPrefix(actorSchema, header, ['headers', ACTOR_HEADER]);
+      }
+      const bodyConsistency = (body as { consistency?: Parameters<typeof consistencyOf>[1] } | undefined)?.consistency;
+      const consistency = consistencyOf(req, bodyConsistency);
+      const ctx = { actor: actor as Actor, requestId: String(res.locals.requestId ?? ''), consistency };
+      await spec.handler(req, res, { params, query, body, ctx, consistency });
+    });
+    router[spec.method](spec.path, ...handlers);
+  }
+}
+
+/** answers a write: status, the consistency token in header and body */
+export function sendWrite(res: Response, status: number, body: object | undefined, token: string | undefined): void {
+  if (token) res.set(TOKEN_OUT_HEADER, token);
+  if (status === 204) {
+    res.status(204).end();
+    return;
+  }
+  res.status(status).json({ ...body, ...(token ? { consistencyToken: token } : {}) });
+}

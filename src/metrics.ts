@@ -1,0 +1,39 @@
+// Prometheus metrics (prom-client): HTTP latency per route pattern and status, SpiceDB call
+// latency per call and outcome, check outcomes. Labels are route patterns and fixed words only:
+// no id (and so no SIN) can become a label.
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
+  spicedbDuration: Histogram<'call' | 'outcome'>;
+  checkOutcomes: Counter<'outcome'>;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'rac_http_request_duration_seconds',
+      help: 'HTTP request latency by route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    spicedbDuration: new Histogram({
+      name: 'rac_spicedb_call_duration_seconds',
+      help: 'SpiceDB call latency by call and outcome (ok or the domain error)',
+      labelNames: ['call', 'outcome'],
+      buckets: [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    checkOutcomes: new Counter({
+      name: 'rac_check_outcomes_total',
+      help: 'Check answers: allowed, denied, or error (could not decide)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+  };
+}
