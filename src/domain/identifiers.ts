@@ -21,9 +21,13 @@ export const repIdSchema = z
   .string()
   .max(64, 'must be a RepID: 7 characters A-Z or 0-9')
   .transform((s) => s.toUpperCase())
-  .pipe(z.string().regex(/^[A-Z0-9]{7}$/, 'must be a RepID: 7 characters A-Z or 0-9'));
+  .pipe(z.string().regex(/^[A-Z0-9]{7}$/, 'must be a RepID: 7 characters A-Z or 0-9'))
+  .meta({ description: 'RepID: 7 characters A-Z or 0-9 (lower case is accepted and upper-cased)', example: 'A1B2C3D' });
 
-export const bnSchema = z.string().regex(/^[0-9]{9}$/, 'must be a business number: 9 digits');
+export const bnSchema = z
+  .string()
+  .regex(/^[0-9]{9}$/, 'must be a business number: 9 digits')
+  .meta({ description: 'business number (BN): 9 digits', example: '123456789' });
 
 export const sinSchema = z
   .string()
@@ -59,7 +63,12 @@ const individualIdSchema = z.string().max(128, 'must be a SIN (9 digits) or a cl
 
 /** Parses {type, id} into a ClientId; issues are reported on `id` (or `type`). */
 export const clientSchema = z
-  .object({ type: clientTypeSchema, id: z.string({ error: 'must be a string' }) })
+  .object({
+    type: clientTypeSchema,
+    id: z.string({ error: 'must be a string' }).meta({
+      description: 'individual: a SIN (9 digits, Luhn-valid) or the ref returned for it; business: a BN; trust: T and 8 digits',
+    }),
+  })
   .strict()
   .superRefine((c, ctx) => {
     const schema = c.type === 'individual' ? individualIdSchema : c.type === 'business' ? bnSchema : trustNumberSchema;

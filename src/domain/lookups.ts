@@ -45,19 +45,25 @@ export class LookupService {
     const types = q.type ? [q.type] : [...CLIENT_TYPES];
     const start = q.cursor ? decodeCursor(q.cursor) : { t: 0 };
     let remaining = q.limit;
+    // LookupResources may report a resource more than once (several paths grant it): drop
+    // repeats within the page (bounded by the page size)
+    const seen = new Set<string>();
     for (let t = start.t; t < types.length; t++) {
       const type = types[t]!;
       let cursor = t === start.t ? start.c : undefined;
-      let got = 0;
+      // Always ask SpiceDB for a full page: a cursor only resumes a call with the same limit.
+      // Stop reading once this page is full; the last cursor read is where the next page starts.
       for await (const r of this.store.lookupResources(
-        { resourceType: CLIENT_OBJECT_TYPES[type], permission: q.permission, subject: repObject(q.repId), limit: remaining, ...(cursor ? { cursor } : {}) },
+        { resourceType: CLIENT_OBJECT_TYPES[type], permission: q.permission, subject: repObject(q.repId), limit: q.limit, ...(cursor ? { cursor } : {}) },
         consistency,
       )) {
-        await emit({ type, id: r.id });
         cursor = r.cursor;
-        got++;
+        const key = `${type}:${r.id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        await emit({ type, id: r.id });
+        if (--remaining === 0) break;
       }
-      remaining -= got;
       if (remaining === 0) {
         // the page is full: the next one resumes here (it may turn out empty)
         return encodeCursor({ t, ...(cursor ? { c: cursor } : {}) });

@@ -8,6 +8,8 @@ import type { AuditEvent } from '../../src/domain/audit.js';
 import type { AuthzStore } from '../../src/domain/store-port.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
+import { instrumentStore } from '../../src/spicedb/instrumented-store.js';
 import { openTestStore } from './store.js';
 
 export const KEYS = { check: 'check-key-0001', admin: 'admin-key-0001', ops: 'ops-key-00001', all: 'all-scopes-key-01' };
@@ -26,7 +28,9 @@ export interface TestApp {
 }
 
 export async function startTestApp(options: { store?: AuthzStore; now?: () => Date } = {}): Promise<TestApp> {
-  const store = options.store ?? (await openTestStore());
+  const raw = options.store ?? (await openTestStore());
+  const metrics = createMetrics();
+  const store = instrumentStore(raw, metrics);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -44,6 +48,7 @@ export async function startTestApp(options: { store?: AuthzStore; now?: () => Da
     pseudonymize,
     logger,
     audit: { record: (e) => audit.push(e) },
+    metrics,
     expectedSchema: () => served,
     ...(options.now ? { now: options.now } : {}),
   });

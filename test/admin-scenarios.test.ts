@@ -1,0 +1,339 @@
+// Admin API scenarios end to end: registration status, re-association, privileges, BN groups,
+// client authorizations and requests, lookups, consistency tokens and audit events.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Api } from './support/api.js';
+import { startTestApp, type TestApp } from './support/app.js';
+
+const SIN = '046454286';
+const SIN2 = '130692544';
+const SIN3 = '193456787';
+let t: TestApp;
+let api: Api;
+let clock = 0; // ms added to the service's clock (for lapsing requests)
+
+beforeAll(async () => {
+  t = await startTestApp({ now: () => new Date(Date.now() + clock) });
+  api = new Api(t.app);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+let nextBn = 700000000;
+/** registers a firm through the API: owner, senior admin, junior admin, senior rep (individual_clients), junior rep */
+async function firm() {
+  const bn = String(nextBn++);
+  const n = bn.slice(-3);
+  const f = { bn, owner: `OWN${n}0`, seniorAdmin: `SAD${n}0`, juniorAdmin: `JAD${n}0`, seniorRep: `SRE${n}0`, juniorRep: `JRE${n}0` };
+  await api.ok(201, `rep:${f.owner}`, 'post', '/v1/businesses', { bn, name: `Firm ${n}` });
+  const o = `rep:${f.owner}`;
+  await api.ok(201, o, 'put', `/v1/businesses/${bn}/employees/${f.seniorAdmin}`, { role: 'senior_admin' });
+  await api.ok(201, o, 'put', `/v1/businesses/${bn}/employees/${f.juniorAdmin}`, { role: 'junior_admin' });
+  await api.ok(201, o, 'put', `/v1/businesses/${bn}/employees/${f.seniorRep}`, { role: 'senior_rep' });
+  await api.ok(201, o, 'put', `/v1/businesses/${bn}/employees/${f.seniorRep}/privileges/individual_clients`);
+  await api.ok(201, o, 'put', `/v1/businesses/${bn}/employees/${f.juniorRep}`, { role: 'junior_rep' });
+  return f;
+}
+const authorize = (type: string, id: string, bn: string, level = 2, expiresAt?: string) =>
+  api.ok(201, `client:${type}:${id}`, 'put', `/v1/clients/${type}/${id}/authorizations/business/${bn}`, { level, ...(expiresAt ? { expiresAt } : {}) });
+const view = (rep: string, type: string, id: string) => api.check({ rep, permission: 'view', client: { type, id } });
+
+describe('registration', () => {
+  it('registers once (409 after), reads and renames, with the owner listed', async () => {
+    const f = await firm();
+    const again = await api.as('rep:OTHER01', 'post', '/v1/businesses', { bn: f.bn, name: 'Squatter' });
+    expect(again.status).toBe(409);
+    const got = await api.ok(200, `rep:${f.seniorAdmin}`, 'get', `/v1/businesses/${f.bn}`);
+    expect(got.body).toEqual({ bn: f.bn, name: `Firm ${f.bn.slice(-3)}`, status: 'active' });
+    const renamed = await api.ok(200, `rep:${f.owner}`, 'patch', `/v1/businesses/${f.bn}`, { name: 'Émile & Fils — Impôts' });
+    expect(renamed.body).toMatchObject({ name: 'Émile & Fils — Impôts', consistencyToken: expect.any(String) });
+    expect(renamed.headers['rac-consistency-token']).toBe(renamed.body.consistencyToken);
+    expect((await api.ok(200, `rep:${f.owner}`, 'get', `/v1/businesses/${f.bn}`)).body.name).toBe('Émile & Fils — Impôts');
+    expect((await api.as(`rep:${f.juniorAdmin}`, 'get', `/v1/businesses/${f.bn}`)).status).toBe(403);
+  });
+
+  it('suspension: only the owner suspends and unsuspends; nothing reaches a client meanwhile; nothing is lost', async () => {
+    const f = await firm();
+    await authorize('individual', SIN, f.bn);
+    expect(await view(f.seniorRep, 'individual', SIN)).toBe(true);
+    expect((await api.as(`rep:${f.seniorAdmin}`, 'post', `/v1/businesses/${f.bn}/suspend`)).status).toBe(403);
+    const s = await api.ok(200, `rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/suspend`);
+    expect(s.body).toMatchObject({ bn: f.bn, status: 'suspended' });
+    expect(await view(f.seniorRep, 'individual', SIN)).toBe(false);
+    expect(await view(f.owner, 'individual', SIN)).toBe(false);
+    // employee management is frozen
+    expect((await api.as(`rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/employees/NEWREP1`, { role: 'junior_rep' })).status).toBe(403);
+    const u = await api.ok(200, `rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/unsuspend`);
+    expect(u.body.status).toBe('active');
+    expect(await view(f.seniorRep, 'individual', SIN)).toBe(true);
+  });
+
+  it('cancellation removes associations, privileges and groups; authorizations stay but grant nothing until re-registered and re-associated', async () => {
+    const f = await firm();
+    await authorize('individual', SIN2, f.bn);
+    const g = await api.ok(201, `rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Team' });
+    await api.ok(201, `rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/groups/${g.body.groupId}/employees/${f.juniorRep}`);
+    const c = await api.ok(200, `rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/cancel`);
+    expect(c.body.status).toBe('cancelled');
+    expect(await view(f.owner, 'individual', SIN2)).toBe(false);
+    expect(await view(f.seniorRep, 'individual', SIN2)).toBe(false);
+    // re-registration by someone else starts from an empty firm
+    await api.ok(201, 'rep:NEWOWN1', 'post', '/v1/businesses', { bn: f.bn, name: 'Reborn' });
+    const list = await api.ok(200, 'rep:NEWOWN1', 'get', `/v1/businesses/${f.bn}/employees`);
+    expect(list.body.employees).toEqual([{ repId: 'NEWOWN1', role: 'owner', status: 'active', privileges: [], groups: [] }]);
+    expect(await view(f.seniorRep, 'individual', SIN2)).toBe(false);
+    // the client's authorization was kept: the new owner reaches the client
+    expect(await view('NEWOWN1', 'individual', SIN2)).toBe(true);
+  });
+});
+
+describe('employees', () => {
+  it('re-association restores exactly the role and privileges; a role change to the limited role drops privileges', async () => {
+    const f = await firm();
+    await authorize('individual', SIN, f.bn);
+    const o = `rep:${f.owner}`;
+    const before = (await api.ok(200, o, 'get', `/v1/businesses/${f.bn}/employees`)).body.employees.find((e: { repId: string }) => e.repId === f.seniorRep);
+    await api.ok(200, `rep:${f.juniorAdmin}`, 'post', `/v1/businesses/${f.bn}/employees/${f.seniorRep}/disassociate`);
+    expect(await api.check({ rep: f.seniorRep, permission: 'list', client: { type: 'individual', id: SIN } })).toBe(false);
+    await api.ok(200, `rep:${f.juniorAdmin}`, 'post', `/v1/businesses/${f.bn}/employees/${f.seniorRep}/reassociate`);
+    const after = (await api.ok(200, o, 'get', `/v1/businesses/${f.bn}/employees`)).body.employees.find((e: { repId: string }) => e.repId === f.seniorRep);
+    expect(after).toEqual(before);
+    expect(await api.check({ rep: f.seniorRep, permission: 'list', client: { type: 'individual', id: SIN } })).toBe(true);
+
+    const limited = await api.ok(200, o, 'put', `/v1/businesses/${f.bn}/employees/${f.seniorRep}`, { role: 'junior_rep_limited' });
+    expect(limited.body).toMatchObject({ role: 'junior_rep_limited', privileges: [] });
+    const priv = await api.as(o, 'put', `/v1/businesses/${f.bn}/employees/${f.seniorRep}/privileges/mail`);
+    expect(priv.status).toBe(409);
+  });
+
+  it('PUT is idempotent: the same role again is 200 and changes nothing; never two roles', async () => {
+    const f = await firm();
+    const o = `rep:${f.owner}`;
+    const again = await api.ok(200, o, 'put', `/v1/businesses/${f.bn}/employees/${f.juniorRep}`, { role: 'junior_rep' });
+    expect(again.body).toMatchObject({ repId: f.juniorRep, role: 'junior_rep' });
+    await api.ok(200, o, 'put', `/v1/businesses/${f.bn}/employees/${f.juniorRep}`, { role: 'senior_rep' });
+    const emp = (await api.ok(200, o, 'get', `/v1/businesses/${f.bn}/employees`)).body.employees.filter((e: { repId: string }) => e.repId === f.juniorRep);
+    expect(emp).toEqual([expect.objectContaining({ role: 'senior_rep' })]);
+    expect(await api.check({ rep: f.juniorRep, permission: 'view_employees', business: f.bn })).toBe(false);
+  });
+
+  it('privileges: assign 201, again 200, remove 204; needs assign_privileges', async () => {
+    const f = await firm();
+    const path = `/v1/businesses/${f.bn}/employees/${f.juniorRep}/privileges/trust_clients`;
+    expect((await api.as(`rep:${f.juniorAdmin}`, 'put', path)).status).toBe(403);
+    expect((await api.ok(201, `rep:${f.seniorAdmin}`, 'put', path)).body.consistencyToken).toEqual(expect.any(String));
+    await api.ok(200, `rep:${f.seniorAdmin}`, 'put', path);
+    expect(await api.check({ rep: f.juniorRep, permission: 'view_client_list', business: f.bn })).toBe(true);
+    await api.ok(204, `rep:${f.seniorAdmin}`, 'delete', path);
+    expect(await api.check({ rep: f.juniorRep, permission: 'view_client_list', business: f.bn })).toBe(false);
+    expect((await api.as(`rep:${f.seniorAdmin}`, 'put', `/v1/businesses/${f.bn}/employees/NOTEMP1/privileges/mail`)).status).toBe(404);
+  });
+});
+
+describe('BN groups', () => {
+  it('fences clients: only owners and group members reach them; deleting the group un-fences', async () => {
+    const f = await firm();
+    const o = `rep:${f.owner}`;
+    await authorize('business', '888777666', f.bn);
+    const g = await api.ok(201, `rep:${f.seniorAdmin}`, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Payroll' });
+    expect(g.body).toEqual({ groupId: expect.stringMatching(/^[a-z0-9]+$/), name: 'Payroll', consistencyToken: expect.any(String) });
+    const gid = g.body.groupId as string;
+    // a client that has not authorized the business cannot be fenced
+    const no = await api.as(o, 'put', `/v1/businesses/${f.bn}/groups/${gid}/clients/business/111222333`);
+    expect(no.status).toBe(409);
+    await api.ok(201, o, 'put', `/v1/businesses/${f.bn}/groups/${gid}/clients/business/888777666`);
+    await api.ok(200, o, 'put', `/v1/businesses/${f.bn}/groups/${gid}/clients/business/888777666`);
+    expect(await view(f.seniorRep, 'business', '888777666')).toBe(false);
+    expect(await view(f.seniorAdmin, 'business', '888777666')).toBe(false);
+    expect(await view(f.owner, 'business', '888777666')).toBe(true);
+    // member with the business role; a group-only rep with a group role
+    await api.ok(201, o, 'put', `/v1/businesses/${f.bn}/groups/${gid}/employees/${f.juniorRep}`);
+    await api.ok(201, o, 'put', `/v1/businesses/${f.bn}/groups/${gid}/employees/GONLY01`, { role: 'senior_rep' });
+    expect(await view(f.juniorRep, 'business', '888777666')).toBe(true);
+    expect(await api.check({ rep: f.juniorRep, permission: 'update', client: { type: 'business', id: '888777666' } })).toBe(false);
+    expect(await api.check({ rep: 'GONLY01', permission: 'update', client: { type: 'business', id: '888777666' } })).toBe(true);
+    // without a role, the rep must be an employee
+    expect((await api.as(o, 'put', `/v1/businesses/${f.bn}/groups/${gid}/employees/NOBODY1`)).status).toBe(409);
+    // a junior admin may not manage groups
+    expect((await api.as(`rep:${f.juniorAdmin}`, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'X' })).status).toBe(403);
+    const list = await api.ok(200, o, 'get', `/v1/businesses/${f.bn}/employees`);
+    expect(list.body.employees.find((e: { repId: string }) => e.repId === 'GONLY01')).toEqual({
+      repId: 'GONLY01',
+      role: null,
+      status: 'active',
+      privileges: [],
+      groups: [{ groupId: gid, role: 'senior_rep' }],
+    });
+    await api.ok(204, o, 'delete', `/v1/businesses/${f.bn}/groups/${gid}`);
+    expect(await view(f.seniorRep, 'business', '888777666')).toBe(true);
+    expect(await view('GONLY01', 'business', '888777666')).toBe(false);
+  });
+
+  it('bulk assignment is all or nothing', async () => {
+    const f = await firm();
+    const o = `rep:${f.owner}`;
+    await authorize('trust', 'T00000001', f.bn);
+    await authorize('trust', 'T00000002', f.bn);
+    const gid = (await api.ok(201, o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Trusts' })).body.groupId;
+    const bad = await api.as(o, 'post', `/v1/businesses/${f.bn}/groups/${gid}/clients`, {
+      clients: [{ type: 'trust', id: 'T00000001' }, { type: 'trust', id: 'T00000003' }],
+    });
+    expect(bad.status).toBe(409);
+    expect(await view(f.seniorRep, 'trust', 'T00000001')).toBe(true); // nothing was fenced
+    const ok = await api.ok(200, o, 'post', `/v1/businesses/${f.bn}/groups/${gid}/clients`, {
+      clients: [{ type: 'trust', id: 'T00000001' }, { type: 'trust', id: 'T00000002' }],
+    });
+    expect(ok.body.assigned).toBe(2);
+    expect(await view(f.seniorRep, 'trust', 'T00000001')).toBe(false);
+    expect(await view(f.seniorRep, 'trust', 'T00000002')).toBe(false);
+  });
+});
+
+describe('client authorizations', () => {
+  it('levels, replacing (never two), expiry, level 3 for business clients only', async () => {
+    const f = await firm();
+    const c = `client:individual:${SIN3}`;
+    const path = `/v1/clients/individual/${SIN3}/authorizations/business/${f.bn}`;
+    const first = await api.ok(201, c, 'put', path, { level: 1 });
+    const ref = t.pseudonymize(SIN3);
+    expect(first.body).toEqual({
+      client: { type: 'individual', ref },
+      representative: { business: f.bn },
+      level: 1,
+      expiresAt: null,
+      consistencyToken: expect.any(String),
+    });
+    expect(first.text).not.toContain(SIN3);
+    expect(await api.check({ rep: f.seniorRep, permission: 'update', client: { type: 'individual', id: SIN3 } })).toBe(false);
+    await api.ok(200, c, 'put', path, { level: 2 });
+    expect(await api.check({ rep: f.seniorRep, permission: 'update', client: { type: 'individual', id: ref } })).toBe(true);
+    const mine = await api.ok(200, `client:individual:${ref}`, 'get', `/v1/clients/individual/${SIN3}/authorizations`);
+    expect(mine.body.authorizations).toEqual([{ client: { type: 'individual', ref }, representative: { business: f.bn }, level: 2, expiresAt: null }]);
+    expect((await api.as(c, 'put', path, { level: 3 })).status).toBe(400);
+    expect((await api.as(c, 'put', path, { level: 2, expiresAt: '2001-01-01T00:00:00Z' })).status).toBe(400);
+    // another client may not act for this one
+    expect((await api.as(`client:individual:${SIN}`, 'put', path, { level: 1 })).status).toBe(403);
+    const soon = new Date(Date.now() + 1500).toISOString();
+    await api.ok(200, c, 'put', path, { level: 2, expiresAt: soon });
+    expect(await view(f.seniorRep, 'individual', SIN3)).toBe(true);
+    await new Promise((r) => setTimeout(r, 2000));
+    await api.ok(201, `rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'moves the revision on' });
+    // asked fully consistent: a snapshot from before the expiry (what a minimize-latency or
+    // at-least-as-fresh answer may use, within SpiceDB's quantization window) would still grant
+    expect(await api.check({ rep: f.seniorRep, permission: 'view', client: { type: 'individual', id: SIN3 }, consistency: { fullyConsistent: true } })).toBe(false);
+  });
+
+  it('business clients give level 3; RepIDs can be authorized directly', async () => {
+    const f = await firm();
+    const r = await api.ok(201, 'client:business:123123123', 'put', `/v1/clients/business/123123123/authorizations/business/${f.bn}`, { level: 3 });
+    expect(r.body.level).toBe(3);
+    expect(await api.check({ rep: f.seniorRep, permission: 'update', client: { type: 'business', id: '123123123' } })).toBe(true);
+    await api.ok(201, 'client:trust:T55555555', 'put', '/v1/clients/trust/T55555555/authorizations/rep/DIRECT1', { level: 1 });
+    expect(await view('DIRECT1', 'trust', 'T55555555')).toBe(true);
+  });
+
+  it('removal: by the client, or by a rep privileged for the client type in that business', async () => {
+    const f = await firm();
+    await authorize('individual', SIN, f.bn);
+    const path = `/v1/clients/individual/${SIN}/authorizations/business/${f.bn}`;
+    expect((await api.as(`rep:${f.juniorRep}`, 'delete', path)).status).toBe(403); // no privilege
+    await api.ok(204, `rep:${f.seniorRep}`, 'delete', path); // holds individual_clients
+    expect(await view(f.owner, 'individual', SIN)).toBe(false);
+    await authorize('individual', SIN, f.bn);
+    await api.ok(204, `client:individual:${SIN}`, 'delete', path);
+    expect(await view(f.owner, 'individual', SIN)).toBe(false);
+  });
+
+  it('requests stay pending (granting nothing) until confirmed; confirm without one is 404', async () => {
+    const f = await firm();
+    const req = await api.ok(201, `rep:${f.juniorRep}`, 'post', `/v1/businesses/${f.bn}/authorization-requests`, {
+      client: { type: 'trust', id: 'T77777777' },
+      level: 2,
+    });
+    expect(req.body).toMatchObject({ status: 'pending', expiresAt: expect.any(String) });
+    expect(new Date(req.body.expiresAt).getTime() - Date.now()).toBeGreaterThan(13.9 * 86400_000);
+    expect(await view(f.seniorRep, 'trust', 'T77777777')).toBe(false);
+    const mine = await api.ok(200, 'client:trust:T77777777', 'get', '/v1/clients/trust/T77777777/authorizations');
+    expect(mine.body.pendingRequests).toEqual([{ business: f.bn, level: 2, expiresAt: req.body.expiresAt }]);
+    await api.ok(200, 'client:trust:T77777777', 'post', `/v1/clients/trust/T77777777/authorization-requests/business/${f.bn}/confirm`);
+    expect(await api.check({ rep: f.seniorRep, permission: 'update', client: { type: 'trust', id: 'T77777777' } })).toBe(true);
+    const again = await api.as('client:trust:T77777777', 'post', `/v1/clients/trust/T77777777/authorization-requests/business/${f.bn}/confirm`);
+    expect(again.status).toBe(404);
+  });
+
+  it('a request lapses by SpiceDB expiration, with no timer: confirming after 14 days is 404', async () => {
+    const f = await firm();
+    // the service's clock runs 14 days behind, less 1.5 s: the request's 14-day expiry falls
+    // 1.5 s from now in SpiceDB's real time
+    clock = -(14 * 86400_000) + 1500;
+    try {
+      await api.ok(201, `rep:${f.juniorRep}`, 'post', `/v1/businesses/${f.bn}/authorization-requests`, { client: { type: 'trust', id: 'T88888888' }, level: 1 });
+      await new Promise((r) => setTimeout(r, 2000));
+      const late = await api.as('client:trust:T88888888', 'post', `/v1/clients/trust/T88888888/authorization-requests/business/${f.bn}/confirm`);
+      expect(late.status).toBe(404);
+    } finally {
+      clock = 0;
+    }
+  });
+});
+
+describe('lookups', () => {
+  it('GET /v1/reps/{repId}/clients pages with a cursor; GET /v1/clients/{type}/{id}/reps lists reps', async () => {
+    const f = await firm();
+    const trusts = Array.from({ length: 7 }, (_, i) => `T9${String(i).padStart(7, '0')}`);
+    for (const id of trusts) await authorize('trust', id, f.bn, 1);
+    await authorize('individual', SIN, f.bn, 1);
+    const seen: Array<{ type: string; id: string }> = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await api.read(`/v1/reps/${f.juniorRep}/clients?permission=view&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      seen.push(...res.body.clients);
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(seen).toHaveLength(8);
+    expect(seen.filter((c) => c.type === 'trust').map((c) => c.id).sort()).toEqual(trusts);
+    expect(seen.find((c) => c.type === 'individual')).toEqual({ type: 'individual', id: t.pseudonymize(SIN) });
+    const onlyTrusts = await api.read(`/v1/reps/${f.juniorRep}/clients?type=trust&limit=100`);
+    expect(onlyTrusts.body.clients).toHaveLength(7);
+    expect(onlyTrusts.body.nextCursor).toBeNull();
+    expect((await api.read(`/v1/reps/${f.juniorRep}/clients?limit=0`)).status).toBe(400);
+    expect((await api.read(`/v1/reps/${f.juniorRep}/clients?cursor=garbage`)).status).toBe(400);
+
+    const reps = await api.read(`/v1/clients/trust/${trusts[0]}/reps?permission=view`);
+    expect(reps.body.reps).toEqual([f.juniorAdmin, f.juniorRep, f.owner, f.seniorAdmin, f.seniorRep].sort());
+    const updaters = await api.read(`/v1/clients/trust/${trusts[0]}/reps?permission=update`);
+    expect(updaters.body.reps).toEqual([]);
+    const notices = await api.read(`/v1/clients/trust/${trusts[0]}/reps?permission=view_notices`);
+    expect(notices.status).toBe(400);
+    const bySin = await api.read(`/v1/clients/individual/${SIN}/reps`);
+    expect(bySin.body.reps).toContain(f.juniorRep);
+  });
+});
+
+describe('writes are audited and tokened', () => {
+  it('every write: one audit event with actor, operation, target, before/after, token, request id; never a SIN', async () => {
+    const start = t.audit.length;
+    const f = await firm();
+    await authorize('individual', SIN, f.bn);
+    const events = t.audit.slice(start);
+    expect(events.length).toBe(7); // register, 4 employees, 1 privilege, 1 authorization
+    for (const e of events) {
+      expect(e).toEqual({
+        actor: expect.stringMatching(/^(rep:[A-Z0-9]{7}|client:individual:[0-9a-f]{64})$/),
+        operation: expect.any(String),
+        target: expect.any(String),
+        consistencyToken: expect.any(String),
+        requestId: expect.any(String),
+        ...(e.before !== undefined ? { before: e.before } : {}),
+        ...(e.after !== undefined ? { after: e.after } : {}),
+      });
+    }
+    expect(events[0]).toMatchObject({ operation: 'business.register', target: `business:${f.bn}`, after: { status: 'active' } });
+    expect(events[3]).toMatchObject({ operation: 'employee.put', before: null, after: { role: 'senior_rep' } });
+    expect(JSON.stringify(t.audit)).not.toContain(SIN);
+    expect(JSON.stringify(t.logs)).not.toContain(SIN);
+  });
+});

@@ -1,0 +1,106 @@
+// The served OpenAPI document (generated from the zod schemas) describes every endpoint of the
+// contract, its errors and security; /metrics serves Prometheus text with no id in any label.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { bearer, KEYS, startTestApp, type TestApp } from './support/app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** every path and method of the HTTP contract (http-api.md) */
+const CONTRACT: Array<[string, string]> = [
+  ['post', '/v1/check'],
+  ['post', '/v1/check/bulk'],
+  ['get', '/v1/reps/{repId}/clients'],
+  ['get', '/v1/clients/{type}/{id}/reps'],
+  ['post', '/v1/businesses'],
+  ['get', '/v1/businesses/{bn}'],
+  ['patch', '/v1/businesses/{bn}'],
+  ['post', '/v1/businesses/{bn}/suspend'],
+  ['post', '/v1/businesses/{bn}/unsuspend'],
+  ['post', '/v1/businesses/{bn}/cancel'],
+  ['get', '/v1/businesses/{bn}/employees'],
+  ['put', '/v1/businesses/{bn}/employees/{repId}'],
+  ['delete', '/v1/businesses/{bn}/employees/{repId}'],
+  ['post', '/v1/businesses/{bn}/employees/{repId}/disassociate'],
+  ['post', '/v1/businesses/{bn}/employees/{repId}/reassociate'],
+  ['put', '/v1/businesses/{bn}/employees/{repId}/privileges/{privilege}'],
+  ['delete', '/v1/businesses/{bn}/employees/{repId}/privileges/{privilege}'],
+  ['post', '/v1/businesses/{bn}/groups'],
+  ['delete', '/v1/businesses/{bn}/groups/{groupId}'],
+  ['put', '/v1/businesses/{bn}/groups/{groupId}/employees/{repId}'],
+  ['delete', '/v1/businesses/{bn}/groups/{groupId}/employees/{repId}'],
+  ['put', '/v1/businesses/{bn}/groups/{groupId}/clients/{type}/{id}'],
+  ['delete', '/v1/businesses/{bn}/groups/{groupId}/clients/{type}/{id}'],
+  ['post', '/v1/businesses/{bn}/groups/{groupId}/clients'],
+  ['put', '/v1/clients/{type}/{id}/authorizations/business/{bn}'],
+  ['put', '/v1/clients/{type}/{id}/authorizations/rep/{repId}'],
+  ['delete', '/v1/clients/{type}/{id}/authorizations/business/{bn}'],
+  ['delete', '/v1/clients/{type}/{id}/authorizations/rep/{repId}'],
+  ['get', '/v1/clients/{type}/{id}/authorizations'],
+  ['post', '/v1/businesses/{bn}/authorization-requests'],
+  ['post', '/v1/clients/{type}/{id}/authorization-requests/business/{bn}/confirm'],
+  ['get', '/healthz'],
+  ['get', '/readyz'],
+  ['get', '/metrics'],
+  ['get', '/openapi.json'],
+  ['get', '/v1/schema'],
+];
+
+describe('GET /openapi.json', () => {
+  type Op = { security?: unknown[]; responses: Record<string, { description: string }>; parameters?: Array<{ name: string; in: string }>; requestBody?: unknown };
+  let doc: { openapi: string; paths: Record<string, Record<string, Op>>; components: { securitySchemes: Record<string, unknown> } };
+  beforeAll(async () => {
+    const res = await request(t.app).get('/openapi.json');
+    expect(res.status).toBe(200);
+    doc = res.body;
+  });
+
+  it('is OpenAPI 3.1 with bearer security', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer' });
+  });
+
+  it.each(CONTRACT)('describes %s %s', (method, path) => {
+    const op = doc.paths[path]?.[method];
+    expect(op).toBeDefined();
+    const statuses = Object.keys(op!.responses);
+    expect(statuses.some((s) => s.startsWith('2'))).toBe(true);
+    expect(statuses).toContain('500');
+    for (const name of path.match(/\{(\w+)\}/g) ?? []) {
+      expect(op!.parameters).toContainEqual(expect.objectContaining({ name: name.slice(1, -1), in: 'path' }));
+    }
+    if (path.startsWith('/v1/')) {
+      expect(op!.security).toEqual([{ bearerAuth: [] }]);
+      expect(statuses).toEqual(expect.arrayContaining(['401', '403', '503']));
+    }
+  });
+
+  it('names the actor header on admin operations', () => {
+    const op = doc.paths['/v1/businesses/{bn}/employees/{repId}']!.put!;
+    expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'RAC-Actor', in: 'header', required: true }));
+    expect(op.requestBody).toBeDefined();
+  });
+});
+
+describe('GET /metrics', () => {
+  it('serves request, SpiceDB and check metrics; no id reaches a label', async () => {
+    const sin = '046454286';
+    await request(t.app).post('/v1/check').set(bearer(KEYS.check)).send({ rep: 'SREP001', permission: 'view', client: { type: 'individual', id: sin } });
+    await request(t.app).get(`/v1/clients/individual/${sin}/reps`).set(bearer(KEYS.check));
+    await request(t.app).get(`/v1/clients/individual/${sin}/nothing`).set(bearer(KEYS.check));
+    const res = await request(t.app).get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toContain('rac_http_request_duration_seconds_bucket{le="0.001",method="POST",route="/v1/check",status="200"}');
+    expect(res.text).toContain('route="/v1/clients/:type/:id/reps"');
+    expect(res.text).toMatch(/rac_spicedb_call_duration_seconds_count\{call="CheckPermission",outcome="ok"\} [1-9]/);
+    expect(res.text).toMatch(/rac_check_outcomes_total\{outcome="denied"\} [1-9]/);
+    expect(res.text).not.toContain(sin);
+  });
+});
