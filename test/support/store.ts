@@ -16,8 +16,7 @@ export const FULL: Consistency = { kind: 'fullyConsistent' };
 export const BACKEND: 'embedded' | 'server' = process.env.RAC_TEST_BACKEND === 'server' ? 'server' : 'embedded';
 
 /** the server backend's settings, from the environment the test:server script exports */
-export function serverConfig(endpoint = process.env.SPICEDB_ENDPOINT): StoreConfig {
-  const token = process.env.SPICEDB_TOKEN;
+export function serverConfig(endpoint = process.env.SPICEDB_ENDPOINT, token = process.env.SPICEDB_TOKEN): StoreConfig {
   if (!endpoint || !token) throw new Error('RAC_TEST_BACKEND=server needs SPICEDB_ENDPOINT and SPICEDB_TOKEN (run npm run test:server)');
   return { backend: 'server', endpoint, token, insecure: true, deadlineMs: 5000 };
 }
