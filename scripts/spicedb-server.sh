@@ -11,6 +11,7 @@
 #
 # Variables: SPICEDB_DB (database name, default racauthz), SPICEDB_GRPC_PORT (50151),
 # SPICEDB_HTTP_PORT (8543, SpiceDB's HTTP gateway), FRESH=1 (drop and recreate the database).
+# A port already taken is replaced by a free one; .data/spicedb.env says which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,14 +22,19 @@ TOOLS=$ROOT/.tools/bin
 DATA=$ROOT/.data
 SPICEDB=$TOOLS/spicedb
 DB=${SPICEDB_DB:-racauthz}
-GRPC_PORT=${SPICEDB_GRPC_PORT:-50151}
-HTTP_PORT=${SPICEDB_HTTP_PORT:-8543}
-DISPATCH_PORT=$((GRPC_PORT + 2))
-METRICS_PORT=$((GRPC_PORT + 3))
 PG_ROLE=racauthz
 ENV_FILE=$DATA/spicedb.env
 
 log() { printf '[spicedb-server] %s\n' "$*" >&2; }
+# the given port if it is free, else one the kernel picks
+port_or_free() {
+  node -e '
+    const net = require("net");
+    const want = Number(process.argv[1]);
+    const take = (p) => { const s = net.createServer(); s.once("error", () => take(0));
+      s.listen(p, "127.0.0.1", () => { console.log(s.address().port); s.close(); }); };
+    take(want);' "$1"
+}
 as_postgres() { runuser -u postgres -- "$@"; }
 
 install_spicedb() {
@@ -110,6 +116,9 @@ stop() {
 start() {
   install
   stop
+  GRPC_PORT=$(port_or_free "${SPICEDB_GRPC_PORT:-50151}")
+  HTTP_PORT=$(port_or_free "${SPICEDB_HTTP_PORT:-8543}")
+  METRICS_PORT=$(port_or_free 0)
   local key
   key=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
   "$SPICEDB" serve --skip-release-check \

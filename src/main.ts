@@ -8,8 +8,7 @@ import { createPseudonymizer } from './domain/pseudonym.js';
 import { createApp } from './http/app.js';
 import { createAuditLogger, createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { instrumentStore } from './spicedb/instrumented-store.js';
-import { connectStore } from './spicedb/index.js';
+import { connectStore, serviceStore } from './spicedb/index.js';
 
 const SCHEMA_URL = new URL('../schema.zed', import.meta.url);
 
@@ -32,7 +31,7 @@ async function main(): Promise<void> {
 
   const schemaText = readFileSync(SCHEMA_URL, 'utf8');
   const metrics = createMetrics({ defaultMetrics: true });
-  const store = instrumentStore(await connectStore(config.spicedb), metrics);
+  const store = serviceStore(await connectStore(config.spicedb), metrics, config.checkBatch);
   const auditLog = createAuditLogger();
   const pseudonymize = createPseudonymizer(config.pseudonymKey);
   let servedSchema: string | undefined;

@@ -7,7 +7,14 @@ import { createPseudonymizer } from '../src/domain/pseudonym.js';
 describe('configuration', () => {
   it('defaults: embedded SpiceDB, 127.0.0.1:8080, one generated key with every scope', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', spicedb: { backend: 'embedded' }, generatedKey: true, logLevel: 'info' });
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      spicedb: { backend: 'embedded' },
+      generatedKey: true,
+      logLevel: 'info',
+      checkBatch: { maxBatch: 100, maxWaitMs: 0 },
+    });
     expect(c.apiKeys).toHaveLength(1);
     expect(c.apiKeys[0]!.scopes).toEqual(['check', 'admin', 'ops']);
     expect(c.apiKeys[0]!.secret.length).toBeGreaterThanOrEqual(32);

@@ -10,6 +10,8 @@ import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import type { SpiceDbApi } from '../src/spicedb/spicedb-api.js';
 import { SpiceDbStore } from '../src/spicedb/spicedb-store.js';
+import { serviceStore } from '../src/spicedb/index.js';
+import { createMetrics } from '../src/metrics.js';
 import { API_KEYS, bearer, KEYS } from './support/app.js';
 
 type Behaviour = () => never | v1.CheckPermissionResponse_Permissionship;
@@ -47,7 +49,8 @@ function appWith(behaviour: Behaviour) {
     writeSchema: async () => {},
     close: () => {},
   };
-  const store = new SpiceDbStore('server', api);
+  // as the service composes it: timed, and single checks coalesced into bulk calls
+  const store = serviceStore(new SpiceDbStore('server', api), createMetrics(), { maxBatch: 100, maxWaitMs: 0 });
   const logger = createLogger('silent');
   return createApp({
     store,

@@ -3,7 +3,10 @@
 // over two backends: embedded (default) and server (a later addition, same SpiceDbStore).
 // It must not import http/.
 import type { AuthzStore } from '../domain/store-port.js';
+import type { Metrics } from '../metrics.js';
+import { coalesceChecks, type CoalescingOptions } from './coalescing-store.js';
 import { startEmbedded } from './embedded.js';
+import { instrumentStore } from './instrumented-store.js';
 import { connectServer, type ServerOptions } from './server.js';
 import { SpiceDbStore } from './spicedb-store.js';
 
@@ -25,4 +28,12 @@ export async function openStore(config: StoreConfig, schemaText: string): Promis
     throw err;
   }
   return store;
+}
+
+/**
+ * The store as the service uses it: every SpiceDB call timed for the metrics, and concurrent
+ * single checks coalesced into bulk calls.
+ */
+export function serviceStore(store: AuthzStore, metrics: Metrics, batching: CoalescingOptions): AuthzStore {
+  return coalesceChecks(instrumentStore(store, metrics), batching);
 }

@@ -9,7 +9,7 @@ import type { AuthzStore } from '../../src/domain/store-port.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
-import { instrumentStore } from '../../src/spicedb/instrumented-store.js';
+import { serviceStore } from '../../src/spicedb/index.js';
 import { openTestStore } from './store.js';
 
 export const KEYS = { check: 'check-key-0001', admin: 'admin-key-0001', ops: 'ops-key-00001', all: 'all-scopes-key-01' };
@@ -30,7 +30,7 @@ export interface TestApp {
 export async function startTestApp(options: { store?: AuthzStore; now?: () => Date } = {}): Promise<TestApp> {
   const raw = options.store ?? (await openTestStore());
   const metrics = createMetrics();
-  const store = instrumentStore(raw, metrics);
+  const store = serviceStore(raw, metrics, { maxBatch: 100, maxWaitMs: 0 });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {

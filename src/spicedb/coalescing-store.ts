@@ -1,0 +1,81 @@
+// Check coalescing: single checks that arrive close together (by default, in the same turn of the
+// event loop) are sent to SpiceDB as one CheckBulkPermissions call, and each caller gets its own
+// answer back. Batches are bounded in size and wait, and kept apart per consistency requirement
+// (a fully consistent check never rides in a minimize-latency batch). Why: an embedded check is a
+// synchronous FFI call that holds the event loop for about a millisecond, while inside a bulk call
+// a check costs a few tens of microseconds; over gRPC, one call instead of many saves round trips.
+// Failure stays per caller: a failed batch fails every check in it (fail closed), a failed item
+// fails only its caller.
+import type { AuthzStore, CheckAnswer, CheckQuery, Consistency } from '../domain/store-port.js';
+
+export interface CoalescingOptions {
+  /** at most this many checks per CheckBulkPermissions call */
+  maxBatch: number;
+  /** 0: flush at the end of the current event-loop turn; otherwise wait at most this long */
+  maxWaitMs: number;
+}
+
+interface Waiting {
+  query: CheckQuery;
+  resolve: (a: CheckAnswer) => void;
+  reject: (e: Error) => void;
+}
+
+interface Batch {
+  consistency: Consistency;
+  items: Waiting[];
+  sent: boolean;
+}
+
+const keyOf = (c: Consistency) => (c.kind === 'atLeastAsFresh' ? `fresh:${c.token}` : c.kind);
+
+export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): AuthzStore {
+  const open = new Map<string, Batch>();
+
+  const flush = (key: string, batch: Batch) => {
+    if (batch.sent) return; // already sent when it filled up
+    batch.sent = true;
+    if (open.get(key) === batch) open.delete(key);
+    const items = batch.items;
+    inner.checkBulk(items.map((i) => i.query), batch.consistency).then(
+      ({ results, checkedAt }) => {
+        results.forEach((r, i) => {
+          if ('allowed' in r) items[i]!.resolve({ allowed: r.allowed, checkedAt });
+          else items[i]!.reject(r.error);
+        });
+      },
+      (err: Error) => {
+        for (const i of items) i.reject(err);
+      },
+    );
+  };
+
+  const check = (query: CheckQuery, consistency: Consistency): Promise<CheckAnswer> =>
+    new Promise((resolve, reject) => {
+      const key = keyOf(consistency);
+      let batch = open.get(key);
+      if (!batch) {
+        const fresh: Batch = { consistency, items: [], sent: false };
+        open.set(key, fresh);
+        batch = fresh;
+        if (options.maxWaitMs > 0) setTimeout(() => flush(key, fresh), options.maxWaitMs);
+        else setImmediate(() => flush(key, fresh));
+      }
+      batch.items.push({ query, resolve, reject });
+      if (batch.items.length >= options.maxBatch) flush(key, batch);
+    });
+
+  return {
+    kind: inner.kind,
+    check,
+    checkBulk: (q, c) => inner.checkBulk(q, c),
+    write: (u, o) => inner.write(u, o),
+    deleteRelationships: (f) => inner.deleteRelationships(f),
+    readRelationships: (f, c) => inner.readRelationships(f, c),
+    lookupResources: (q, c) => inner.lookupResources(q, c),
+    lookupSubjects: (q, c) => inner.lookupSubjects(q, c),
+    readSchema: () => inner.readSchema(),
+    writeSchema: (s) => inner.writeSchema(s),
+    close: () => inner.close(),
+  };
+}

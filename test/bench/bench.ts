@@ -1,0 +1,235 @@
+// npm run bench: rac-authz against its ceiling and against SpiceDB's own front doors, measured in
+// one run, scenario by scenario in alternation (so the shared machine's noise falls on all), with
+// autocannon at 64 connections. Prints a table and the ratios, writes them to
+// .data/bench/results.json.
+//
+//   embedded: (a) bare Express JSON route, (b) POST /v1/check with varied checks,
+//             (c) POST /v1/check/bulk with 100 checks per request
+//   server:   (d) SpiceDB's HTTP gateway /v1/permissions/check, rac-authz /v1/check on the server
+//             backend, and a direct authzed-node gRPC loop at the same concurrency, same checks
+//             (runs when a SpiceDB server is available: scripts/spicedb-server.sh start, or
+//             BENCH_SERVER=0 to skip)
+//
+// Settings: BENCH_SECONDS (10), BENCH_ROUNDS (2), BENCH_CONNECTIONS (64).
+import autocannon from 'autocannon';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { v1 } from '@authzed/authzed-node';
+import { createPseudonymizer } from '../../src/domain/pseudonym.js';
+import { resolveClient, CLIENT_OBJECT_TYPES } from '../../src/domain/objects.js';
+import { checkDeck, firm } from './fixtures.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const BENCH_KEY = 'bench-key-all-scopes';
+const BN = '123456789';
+const root = new URL('../../', import.meta.url).pathname;
+
+interface Figure {
+  scenario: string;
+  rps: number;
+  /** checks per second (bulk: 100 per request) */
+  cps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  loop?: { p50: number; p99: number; max: number };
+}
+
+const children: ChildProcess[] = [];
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+async function startChild(file: string, env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+      if (out.includes('READY')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${file} exited (${code})`)));
+  });
+  return child;
+}
+
+const pseudonymize = createPseudonymizer('bench-pseudonym-key-0123456789');
+const { spec } = firm(BN, 1, pseudonymize);
+const deck = checkDeck(spec, 4000, 7);
+const bodies = deck.map((b) => JSON.stringify(b));
+const bulkBodies = Array.from({ length: 40 }, (_, i) => JSON.stringify({ checks: deck.slice(i * 100, i * 100 + 100) }));
+
+function cannon(url: string, path: string, payloads: string[], headers: Record<string, string>): Promise<autocannon.Result> {
+  let i = 0;
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url,
+        connections: CONNECTIONS,
+        duration: SECONDS,
+        requests: [
+          {
+            method: 'POST',
+            path,
+            headers: { 'content-type': 'application/json', ...headers },
+            setupRequest: (req) => ({ ...req, body: payloads[i++ % payloads.length] }),
+          },
+        ],
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+  });
+}
+
+const figure = (scenario: string, r: autocannon.Result, perRequest = 1): Figure => ({
+  scenario,
+  rps: Math.round(r.requests.average),
+  cps: Math.round(r.requests.average * perRequest),
+  p50: r.latency.p50,
+  p99: r.latency.p99,
+  errors: r.errors + r.timeouts + r.non2xx,
+});
+
+async function loopDelay(port: number) {
+  return (await (await fetch(`http://127.0.0.1:${port}/__bench/loop`)).json()) as Figure['loop'];
+}
+
+/** the direct gRPC baseline: CONNECTIONS concurrent loops of CheckPermission for SECONDS */
+async function grpcLoop(endpoint: string, token: string, requests: v1.CheckPermissionRequest[]): Promise<Figure> {
+  const client = v1.NewClient(token, endpoint, v1.ClientSecurity.INSECURE_PLAINTEXT_CREDENTIALS);
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const until = Date.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (Date.now() < until) {
+        const t0 = performance.now();
+        try {
+          await client.promises.checkPermission(requests[next++ % requests.length]!);
+          latencies.push(performance.now() - t0);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  client.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => Math.round(latencies[Math.floor((latencies.length - 1) * p)]! * 100) / 100;
+  return { scenario: 'direct gRPC loop', rps: Math.round(latencies.length / SECONDS), cps: Math.round(latencies.length / SECONDS), p50: pct(0.5), p99: pct(0.99), errors };
+}
+
+/** the same checks as SpiceDB v1 requests (individuals by their pseudonym, as rac-authz stores them) */
+function spicedbRequests(): v1.CheckPermissionRequest[] {
+  return (deck as Array<{ rep: string; permission: string; client: { type: 'individual' | 'business' | 'trust'; id: string } }>).map((b) => {
+    const c = b.client;
+    const key = resolveClient(
+      c.type === 'individual' ? { type: 'individual', sin: c.id } : c.type === 'business' ? { type: 'business', bn: c.id } : { type: 'trust', trustNumber: c.id },
+      pseudonymize,
+    );
+    return v1.CheckPermissionRequest.create({
+      resource: { objectType: CLIENT_OBJECT_TYPES[key.type], objectId: key.key },
+      permission: b.permission,
+      subject: { object: { objectType: 'rep', objectId: b.rep }, optionalRelation: '' },
+      consistency: { requirement: { oneofKind: 'minimizeLatency', minimizeLatency: true } },
+    });
+  });
+}
+
+const median = (xs: Figure[]): Figure => {
+  const sorted = [...xs].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+};
+
+async function embeddedPart(): Promise<Record<string, Figure>> {
+  const barePort = 18301;
+  const racPort = 18302;
+  await startChild('test/bench/bare-server.ts', { BENCH_PORT: String(barePort) });
+  await startChild('test/bench/rac-server.ts', { BENCH_PORT: String(racPort), BENCH_SEED: '1', BENCH_BN: BN });
+  const auth = { authorization: `Bearer ${BENCH_KEY}` };
+  const runs: Record<string, Figure[]> = { bare: [], check: [], bulk: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    runs.bare!.push(figure('bare Express JSON route', await cannon(`http://127.0.0.1:${barePort}`, '/v1/check', bodies, {})));
+    await loopDelay(racPort);
+    const check = figure('rac-authz POST /v1/check', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check', bodies, auth));
+    check.loop = await loopDelay(racPort);
+    runs.check!.push(check);
+    const bulk = figure('rac-authz POST /v1/check/bulk (100)', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check/bulk', bulkBodies, auth), 100);
+    bulk.loop = await loopDelay(racPort);
+    runs.bulk!.push(bulk);
+    process.stderr.write(`embedded round ${round + 1}/${ROUNDS} done\n`);
+  }
+  return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
+}
+
+async function serverPart(): Promise<Record<string, Figure> | undefined> {
+  if (process.env.BENCH_SERVER === '0') return undefined;
+  const envFile = `${root}.data/spicedb.env`;
+  if (!existsSync(envFile)) {
+    const r = spawnSync('bash', ['scripts/spicedb-server.sh', 'start'], { cwd: root, stdio: 'inherit', env: { ...process.env, FRESH: '1', SPICEDB_DB: 'racauthz_bench' } });
+    if (r.status !== 0) throw new Error('could not start a SpiceDB server');
+  }
+  const env = Object.fromEntries(
+    readFileSync(envFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  ) as Record<string, string>;
+  const racPort = 18303;
+  // rac-authz on the server backend seeds the firm into SpiceDB (idempotent touches)
+  await startChild('test/bench/rac-server.ts', {
+    BENCH_PORT: String(racPort),
+    BENCH_SEED: '1',
+    BENCH_BN: BN,
+    SPICEDB_ENDPOINT: env.SPICEDB_ENDPOINT!,
+    SPICEDB_TOKEN: env.SPICEDB_TOKEN!,
+  });
+  const requests = spicedbRequests();
+  const gatewayBodies = requests.map((r) => JSON.stringify(v1.CheckPermissionRequest.toJson(r)));
+  const runs: Record<string, Figure[]> = { gateway: [], rac: [], grpc: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    runs.gateway!.push(
+      figure('SpiceDB HTTP gateway /v1/permissions/check', await cannon(env.SPICEDB_HTTP_GATEWAY!, '/v1/permissions/check', gatewayBodies, { authorization: `Bearer ${env.SPICEDB_TOKEN}` })),
+    );
+    await loopDelay(racPort);
+    const rac = figure('rac-authz POST /v1/check (server backend)', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check', bodies, { authorization: `Bearer ${BENCH_KEY}` }));
+    rac.loop = await loopDelay(racPort);
+    runs.rac!.push(rac);
+    runs.grpc!.push(await grpcLoop(env.SPICEDB_ENDPOINT!, env.SPICEDB_TOKEN!, requests));
+    process.stderr.write(`server round ${round + 1}/${ROUNDS} done\n`);
+  }
+  return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const embedded = await embeddedPart();
+const server = await serverPart();
+const ratios: Record<string, number> = {
+  'check / bare (target >= 0.6)': round2(embedded.check!.rps / embedded.bare!.rps),
+  'check p99 / p50 (target <= 4)': round2(embedded.check!.p99 / Math.max(embedded.check!.p50, 0.01)),
+  'bulk checks/s / single checks/s': round2(embedded.bulk!.cps / embedded.check!.cps),
+};
+if (server) {
+  ratios['server: rac / gateway (target >= 1.0)'] = round2(server.rac!.rps / server.gateway!.rps);
+  ratios['server: rac / direct gRPC (target >= 0.7)'] = round2(server.rac!.rps / server.grpc!.rps);
+}
+const all = [...Object.values(embedded), ...Object.values(server ?? {})];
+const line = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
+const table = [
+  line(['scenario', 'requests/s', 'checks/s', 'p50 ms', 'p99 ms', 'errors', 'event-loop delay p99 ms']),
+  line(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
+  ...all.map((f) => line([f.scenario, f.rps, f.cps, f.p50, f.p99, f.errors, f.loop ? f.loop.p99 : ''])),
+  '',
+  line(['ratio', 'value']),
+  line(['---', '---:']),
+  ...Object.entries(ratios).map(([k, v]) => line([k, v])),
+].join('\n');
+process.stdout.write(`\n${CONNECTIONS} connections, ${SECONDS} s per scenario, median of ${ROUNDS} alternating rounds\n\n${table}\n`);
+mkdirSync(`${root}.data/bench`, { recursive: true });
+writeFileSync(
+  `${root}.data/bench/results.json`,
+  JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, figures: all, ratios }, null, 2),
+);
+process.exit(0);

@@ -1,0 +1,54 @@
+// rac-authz as the benchmark measures it: the real app and store composition (timed store,
+// coalesced checks), seeded with the benchmark firm when embedded, plus /__bench/loop, which
+// reports (and resets) the event-loop delay seen since the last call.
+import express from 'express';
+import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseApiKeys } from '../../src/config.js';
+import { createPseudonymizer } from '../../src/domain/pseudonym.js';
+import { createApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
+import { openStore, serviceStore, type StoreConfig } from '../../src/spicedb/index.js';
+import { firm } from './fixtures.js';
+
+export const BENCH_KEY = 'bench-key-all-scopes';
+export const BENCH_PSEUDONYM_KEY = 'bench-pseudonym-key-0123456789';
+
+const schema = readFileSync(new URL('../../schema.zed', import.meta.url), 'utf8');
+const config: StoreConfig = process.env.SPICEDB_ENDPOINT
+  ? { backend: 'server', endpoint: process.env.SPICEDB_ENDPOINT, token: process.env.SPICEDB_TOKEN ?? '', insecure: true, deadlineMs: 5000 }
+  : { backend: 'embedded' };
+const raw = await openStore(config, schema);
+const pseudonymize = createPseudonymizer(BENCH_PSEUDONYM_KEY);
+if (process.env.BENCH_SEED === '1') {
+  const { relationships } = firm(process.env.BENCH_BN ?? '123456789', 1, pseudonymize);
+  for (let i = 0; i < relationships.length; i += 1000) {
+    await raw.write(relationships.slice(i, i + 1000).map((relationship) => ({ operation: 'touch', relationship })));
+  }
+}
+const metrics = createMetrics();
+const batch = process.env.BENCH_NO_COALESCE === '1' ? { maxBatch: 1, maxWaitMs: 0 } : { maxBatch: 100, maxWaitMs: 0 };
+const store = serviceStore(raw, metrics, batch);
+const served = await raw.readSchema();
+const app = createApp({
+  store,
+  apiKeys: parseApiKeys(`check+admin+ops:${BENCH_KEY}`),
+  pseudonymize,
+  logger: createLogger('error'),
+  audit: { record: () => {} },
+  metrics,
+  expectedSchema: () => served,
+});
+
+const loop = monitorEventLoopDelay({ resolution: 1 });
+loop.enable();
+const outer = express();
+outer.get('/__bench/loop', (_req, res) => {
+  const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
+  res.json({ p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) });
+  loop.reset();
+});
+outer.use(app);
+const server = outer.listen(Number(process.env.BENCH_PORT), '127.0.0.1', () => process.stdout.write('READY\n'));
+process.on('SIGTERM', () => server.close(() => void store.close().then(() => process.exit(0))));

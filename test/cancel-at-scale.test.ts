@@ -1,0 +1,50 @@
+// Cancelling a firm with thousands of employees, privileges and group associations: more than one
+// WriteRelationships can hold. The registration ends in the first write (from then on nothing
+// is reachable, the status reads "cancelled"), the rest is removed page by page, and the firm
+// is left empty while the clients' authorizations stay.
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import * as facts from '../src/domain/facts.js';
+import { collect } from '../src/domain/firm-state.js';
+import type { Relationship } from '../src/domain/store-port.js';
+import { Api } from './support/api.js';
+import { startTestApp, type TestApp } from './support/app.js';
+import { FULL, put } from './support/store.js';
+
+const BN = '555000999';
+let t: TestApp;
+let api: Api;
+beforeAll(async () => {
+  t = await startTestApp();
+  api = new Api(t.app);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+it('cancels a firm of 3000 employees in one visible step and leaves nothing of it', async () => {
+  await api.ok(201, 'rep:BIGOWN1', 'post', '/v1/businesses', { bn: BN, name: 'Big Firm' });
+  const rels: Relationship[] = [...facts.group(BN, 'g1'), ...facts.group(BN, 'g2')];
+  for (let i = 0; i < 3000; i++) {
+    const rep = `B${String(i).padStart(6, '0')}`;
+    rels.push(facts.role(BN, rep, i % 2 ? 'senior_rep' : 'junior_rep'));
+    if (i % 3 === 0) rels.push(facts.privilege(BN, rep, 'individual_clients'));
+    if (i % 10 === 0) rels.push(facts.groupAssociation(BN, i % 20 ? 'g1' : 'g2', rep, 'member'));
+  }
+  const client = { type: 'trust' as const, key: 'T31415926' };
+  rels.push(...facts.businessAuthorization(client, BN, 2), facts.clientInGroup(client, BN, 'g1'));
+  for (let i = 0; i < rels.length; i += 1000) await put(t.store, rels.slice(i, i + 1000));
+  const before = await collect(t.store.readRelationships({ resourceType: 'business', resourceId: BN }, FULL));
+  expect(before.length).toBeGreaterThan(4000);
+
+  const res = await api.ok(200, 'rep:BIGOWN1', 'post', `/v1/businesses/${BN}/cancel`);
+  expect(res.body.status).toBe('cancelled');
+
+  const left = await collect(t.store.readRelationships({ resourceType: 'business', resourceId: BN }, FULL));
+  expect(left.map((r) => r.relation).sort()).toEqual(['cancelled', 'name']);
+  const groups = await collect(t.store.readRelationships({ resourceType: 'bn_group' }, FULL));
+  expect(groups.filter((r) => r.resource.id.startsWith(BN))).toEqual([]);
+  const records = await collect(t.store.readRelationships({ resourceType: 'authorization', resourceId: `trust_T31415926_${BN}` }, FULL));
+  expect(records.map((r) => r.relation)).toEqual(['business']); // the authorization stays, the group assignment goes
+  expect(await api.check({ rep: 'B000001', permission: 'view', client: { type: 'trust', id: 'T31415926' } })).toBe(false);
+  process.stdout.write(`cancel-at-scale: ${before.length} firm relationships removed after one atomic status change\n`);
+});

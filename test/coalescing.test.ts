@@ -1,0 +1,87 @@
+// Check coalescing: concurrent single checks become bulk calls, bounded in size, kept apart by
+// consistency, answered in order; failures stay with the checks they concern.
+import { describe, expect, it } from '@jest/globals';
+import { StoreUnavailableError } from '../src/domain/errors.js';
+import type { AuthzStore, CheckQuery, Consistency } from '../src/domain/store-port.js';
+import { coalesceChecks } from '../src/spicedb/coalescing-store.js';
+
+/** a stand-in engine: allows a check when the subject id starts with "Y"; records each bulk call */
+function fakeStore(fail?: (qs: CheckQuery[]) => Error | undefined) {
+  const calls: Array<{ size: number; consistency: Consistency }> = [];
+  const store = {
+    kind: 'embedded',
+    check: async () => {
+      throw new Error('single checks must be coalesced');
+    },
+    checkBulk: async (qs: CheckQuery[], consistency: Consistency) => {
+      calls.push({ size: qs.length, consistency });
+      const err = fail?.(qs);
+      if (err) throw err;
+      return {
+        checkedAt: `rev${calls.length}`,
+        results: qs.map((q) => (q.permission === 'broken' ? { error: new StoreUnavailableError('item') } : { allowed: q.subject.id.startsWith('Y') })),
+      };
+    },
+  } as unknown as AuthzStore;
+  return { store, calls };
+}
+const q = (id: string, permission = 'view'): CheckQuery => ({ resource: { type: 'trust_client', id: 'T1' }, permission, subject: { type: 'rep', id } });
+const ML: Consistency = { kind: 'minimizeLatency' };
+
+describe('coalescing', () => {
+  it('gathers the checks of one event-loop turn into one bulk call and answers each in order', async () => {
+    const { store, calls } = fakeStore();
+    const s = coalesceChecks(store, { maxBatch: 100, maxWaitMs: 0 });
+    const ids = Array.from({ length: 50 }, (_, i) => (i % 3 === 0 ? `Y${i}` : `N${i}`));
+    const answers = await Promise.all(ids.map((id) => s.check(q(id), ML)));
+    expect(calls).toEqual([{ size: 50, consistency: ML }]);
+    expect(answers.map((a) => a.allowed)).toEqual(ids.map((id) => id.startsWith('Y')));
+    expect(answers.every((a) => a.checkedAt === 'rev1')).toBe(true);
+  });
+
+  it('never sends more than maxBatch checks in one call', async () => {
+    const { store, calls } = fakeStore();
+    const s = coalesceChecks(store, { maxBatch: 10, maxWaitMs: 0 });
+    await Promise.all(Array.from({ length: 35 }, (_, i) => s.check(q(`Y${i}`), ML)));
+    expect(calls.map((c) => c.size)).toEqual([10, 10, 10, 5]);
+  });
+
+  it('keeps consistency requirements apart', async () => {
+    const { store, calls } = fakeStore();
+    const s = coalesceChecks(store, { maxBatch: 100, maxWaitMs: 0 });
+    const full: Consistency = { kind: 'fullyConsistent' };
+    const fresh: Consistency = { kind: 'atLeastAsFresh', token: 'abc' };
+    await Promise.all([s.check(q('Y1'), ML), s.check(q('Y2'), full), s.check(q('Y3'), fresh), s.check(q('Y4'), ML), s.check(q('Y5'), { kind: 'atLeastAsFresh', token: 'other' })]);
+    expect(calls.map((c) => [c.consistency, c.size])).toEqual([
+      [ML, 2],
+      [full, 1],
+      [fresh, 1],
+      [{ kind: 'atLeastAsFresh', token: 'other' }, 1],
+    ]);
+  });
+
+  it('waits up to maxWaitMs when asked, gathering checks across turns', async () => {
+    const { store, calls } = fakeStore();
+    const s = coalesceChecks(store, { maxBatch: 100, maxWaitMs: 20 });
+    const a = s.check(q('Y1'), ML);
+    await new Promise((r) => setTimeout(r, 5));
+    const b = s.check(q('N2'), ML);
+    expect((await a).allowed).toBe(true);
+    expect((await b).allowed).toBe(false);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('a failed bulk call fails every check in it (fail closed); a failed item fails only its own', async () => {
+    const down = fakeStore(() => new StoreUnavailableError('down'));
+    const s1 = coalesceChecks(down.store, { maxBatch: 100, maxWaitMs: 0 });
+    const r1 = await Promise.allSettled([s1.check(q('Y1'), ML), s1.check(q('Y2'), ML)]);
+    expect(r1.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+
+    const partial = fakeStore();
+    const s2 = coalesceChecks(partial.store, { maxBatch: 100, maxWaitMs: 0 });
+    const r2 = await Promise.allSettled([s2.check(q('Y1'), ML), s2.check(q('Y2', 'broken'), ML), s2.check(q('N3'), ML)]);
+    expect(r2.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((r2[0] as PromiseFulfilledResult<{ allowed: boolean }>).value.allowed).toBe(true);
+    expect((r2[2] as PromiseFulfilledResult<{ allowed: boolean }>).value.allowed).toBe(false);
+  });
+});
