@@ -99,7 +99,8 @@ describe('GET /metrics', () => {
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toContain('rac_http_request_duration_seconds_bucket{le="0.001",method="POST",route="/v1/check",status="200"}');
     expect(res.text).toContain('route="/v1/clients/:type/:id/reps"');
-    expect(res.text).toMatch(/rac_spicedb_call_duration_seconds_count\{call="CheckPermission",outcome="ok"\} [1-9]/);
+    // single checks are coalesced into bulk calls
+    expect(res.text).toMatch(/rac_spicedb_call_duration_seconds_count\{call="CheckBulkPermissions",outcome="ok"\} [1-9]/);
     expect(res.text).toMatch(/rac_check_outcomes_total\{outcome="denied"\} [1-9]/);
     expect(res.text).not.toContain(sin);
   });
