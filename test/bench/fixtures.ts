@@ -95,7 +95,9 @@ export function firm(bn: string, seed: number, pseudonymize: Pseudonymizer, clie
     rels.push(...facts.businessAuthorization(key, bn, level, rand() < 0.2 ? new Date(Date.now() + 365 * 86400_000) : undefined));
     if (rand() < 0.1) rels.push(facts.clientInGroup(key, bn, groupIds[Math.floor(rand() * groupIds.length)]!));
   }
-  return { spec: { bn, employees, clients }, relationships: rels };
+  // a relationship may come up twice (a random pick): keep one, as WriteRelationships demands
+  const unique = new Map(rels.map((r) => [`${r.resource.type}:${r.resource.id}#${r.relation}@${r.subject.type}:${r.subject.id}`, r]));
+  return { spec: { bn, employees, clients }, relationships: [...unique.values()] };
 }
 
 const PERMISSIONS = ['view', 'update', 'list', 'view_transactions', 'remove_authorization'];
