@@ -3,6 +3,8 @@
 // RAC_TEST_BACKEND=server (npm run test:server) points them at a SpiceDB server and adds the
 // server-only tests under test/server/.
 const server = process.env.RAC_TEST_BACKEND === 'server';
+// test/browser/ needs Chromium: npm run test:browser
+const browser = process.env.RAC_TEST_BROWSER === '1';
 
 /** @type {import('jest').Config} */
 export default {
@@ -13,6 +15,10 @@ export default {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  testPathIgnorePatterns: server ? ['/node_modules/'] : ['/node_modules/', '<rootDir>/test/server/'],
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    ...(server ? [] : ['<rootDir>/test/server/']),
+    ...(browser ? [] : ['<rootDir>/test/browser/']),
+  ],
   testTimeout: server ? 120000 : 30000,
 };

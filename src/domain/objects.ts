@@ -39,3 +39,15 @@ export const authorizationObject = (c: ClientKey, bn: string): ObjectRef => ({
 });
 /** the wildcard subject: "every representative" (status markers and group fences) */
 export const EVERY_REP = { type: 'rep', id: '*' } as const;
+
+/** every object type schema.zed defines (a test keeps this list and the schema in step) */
+export const DEFINITIONS = [
+  'rep',
+  'display_name',
+  'business',
+  'bn_group',
+  'authorization',
+  'individual_client',
+  'business_client',
+  'trust_client',
+] as const;

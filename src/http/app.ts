@@ -13,11 +13,13 @@ import { authorizationRoutes } from './authorization.routes.js';
 import { checkRoutes } from './check.routes.js';
 import { groupRoutes } from './group.routes.js';
 import { lookupRoutes } from './lookup.routes.js';
+import { backupRoutes } from './backup.routes.js';
 import { buildOpenApi } from './openapi.js';
 import { opsRoutes } from './ops.routes.js';
 import { errorHandler, HttpProblem, problems } from './problem.js';
 import { registrationRoutes } from './registration.routes.js';
 import { requestLog } from './request-log.js';
+import { docsAssets, reviewRoutes } from './review.routes.js';
 import { mount, type RouteSpec } from './route.js';
 import { buildServices } from './services.js';
 
@@ -61,11 +63,14 @@ export function createApp(deps: AppDeps): Express {
     ...registrationRoutes(services),
     ...groupRoutes(services),
     ...authorizationRoutes(services),
+    ...backupRoutes(deps.store),
   ];
+  const review = reviewRoutes(deps.expectedSchema);
   let openapi: object | undefined;
-  const ops = opsRoutes(deps.store, deps.expectedSchema, metrics, () => (openapi ??= buildOpenApi([...ops, ...apiRoutes])));
-  const publicOps = ops.filter((r) => !r.scope);
+  const ops = opsRoutes(deps.store, deps.expectedSchema, metrics, () => (openapi ??= buildOpenApi([...ops, ...review, ...apiRoutes])));
+  const publicOps = [...ops.filter((r) => !r.scope), ...review];
 
+  app.use(docsAssets());
   mount(app, publicOps);
   const v1 = express.Router();
   v1.use(authenticate(deps.apiKeys));

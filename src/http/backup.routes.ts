@@ -1,0 +1,54 @@
+// GET /v1/export and POST /v1/import (scope `ops`): every relationship as NDJSON, streamed both
+// ways. The import reads the request body line by line (it is not bound by the 1 MiB JSON limit,
+// only by 64 KiB per line), so a backup of any size moves between an embedded and a server backend.
+import type { Request, Response } from 'express';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import { exportRelationships, importRelationships } from '../domain/backup.js';
+import { route, sendWrite, type RouteSpec } from './route.js';
+import type { AuthzStore } from '../domain/store-port.js';
+
+async function writeChunk(res: Response, chunk: string): Promise<void> {
+  if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve));
+}
+
+export function backupRoutes(store: AuthzStore): RouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/v1/export',
+      tag: 'operations',
+      summary: 'Every relationship, as NDJSON (one per line), streamed',
+      scope: 'ops',
+      responses: { 200: { description: 'NDJSON of relationships', contentType: 'application/x-ndjson', schema: z.string() } },
+      handler: async (_req: Request, res: Response, { consistency }) => {
+        const lines = exportRelationships(store, consistency)[Symbol.asyncIterator]();
+        // the first line (or the end) before the status, so an engine failure is still a 503
+        const first = await lines.next();
+        res.status(200).type('application/x-ndjson');
+        try {
+          if (!first.done) await writeChunk(res, first.value);
+          for (let n = await lines.next(); !n.done; n = await lines.next()) await writeChunk(res, n.value);
+          res.end();
+        } catch (err) {
+          res.destroy(err as Error); // cut short: the caller must not take it for a whole backup
+        }
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/import',
+      tag: 'operations',
+      summary: 'Write relationships from NDJSON (as GET /v1/export writes them), in batches; idempotent',
+      scope: 'ops',
+      responses: {
+        200: { description: 'imported', schema: z.object({ imported: z.number().int(), consistencyToken: z.string() }), token: true },
+      },
+      handler: async (req: Request, res: Response, { ctx }) => {
+        const lines = createInterface({ input: req, crlfDelay: Infinity });
+        const r = await importRelationships(store, lines, { operation: 'import', request_id: ctx.requestId });
+        sendWrite(res, 200, { imported: r.imported }, r.token);
+      },
+    }),
+  ];
+}

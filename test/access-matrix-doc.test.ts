@@ -1,0 +1,37 @@
+// The generated access matrix (docs/access-matrix.md) is what the live schema says, and what the
+// spec's table says: reviewers read a table that cannot lie.
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { computeMatrix, renderMarkdown, type MatrixRow } from '../src/review/access-matrix.js';
+import { ROLES } from '../src/domain/permissions.js';
+import { expected, matrix, STATES } from './support/matrix.js';
+import { schemaText } from './support/store.js';
+
+let rows: MatrixRow[];
+beforeAll(async () => {
+  rows = await computeMatrix(schemaText());
+});
+
+describe('docs/access-matrix.md', () => {
+  it('is exactly what the schema answers (run npm run matrix after a schema change)', () => {
+    const committed = readFileSync(new URL('../docs/access-matrix.md', import.meta.url), 'utf8');
+    expect(committed).toBe(renderMarkdown(rows));
+  });
+
+  it('agrees with the spec table in every cell', () => {
+    for (const row of rows) {
+      const spec = [...matrix.business_functions, ...matrix.client_permissions].find(
+        (r) => r.permission === row.permission && (row.clientType ? r.applies_to : !r.applies_to),
+      )!;
+      for (const role of ROLES) {
+        const want = STATES.filter((s) => expected(spec.roles[role], s, row.clientType));
+        expect({ permission: row.permission, type: row.clientType, role, allowedWith: row.allowedWith[role] }).toEqual({
+          permission: row.permission,
+          type: row.clientType,
+          role,
+          allowedWith: want,
+        });
+      }
+    }
+  });
+});

@@ -1,0 +1,88 @@
+// Backup and move: a firm exported as NDJSON from one backend imports into another (embedded to
+// the suite's backend: a SpiceDB server under npm run test:server) with every relationship and
+// every check answer unchanged. Only the ops scope may export or import.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { DEFINITIONS } from '../src/domain/objects.js';
+import { openStore } from '../src/spicedb/index.js';
+import { Api } from './support/api.js';
+import { bearer, KEYS, startTestApp, type TestApp } from './support/app.js';
+import { definitionsOf, schemaText } from './support/store.js';
+
+let source: TestApp;
+let target: TestApp;
+beforeAll(async () => {
+  source = await startTestApp({ store: await openStore({ backend: 'embedded' }, schemaText()) });
+  target = await startTestApp();
+});
+afterAll(async () => {
+  await source.close();
+  await target.close();
+});
+
+const BN = '135792468';
+const CHECKS = ['OWNERBK', 'SREPBK1', 'JREPBK1', 'GROUPBK'].flatMap((rep) =>
+  [
+    { type: 'individual', id: '046454286' },
+    { type: 'business', id: '987654321' },
+    { type: 'trust', id: 'T12345678' },
+  ].flatMap((client) => ['view', 'update', 'list'].map((permission) => ({ rep, permission, client }))),
+);
+
+it('DEFINITIONS lists exactly the types schema.zed defines', () => {
+  expect([...DEFINITIONS]).toEqual(definitionsOf(schemaText()));
+});
+
+describe('export and import', () => {
+  it('round-trips a firm between backends, relationships and answers unchanged', async () => {
+    const api = new Api(source.app);
+    const o = 'rep:OWNERBK';
+    await api.ok(201, o, 'post', '/v1/businesses', { bn: BN, name: 'Backup & Restore' });
+    await api.ok(201, o, 'put', `/v1/businesses/${BN}/employees/SREPBK1`, { role: 'senior_rep' });
+    await api.ok(201, o, 'put', `/v1/businesses/${BN}/employees/SREPBK1/privileges/trust_clients`);
+    await api.ok(201, o, 'put', `/v1/businesses/${BN}/employees/JREPBK1`, { role: 'junior_rep' });
+    await api.ok(201, 'client:individual:046454286', 'put', `/v1/clients/individual/046454286/authorizations/business/${BN}`, { level: 2 });
+    await api.ok(201, 'client:business:987654321', 'put', `/v1/clients/business/987654321/authorizations/business/${BN}`, { level: 3 });
+    await api.ok(201, 'client:trust:T12345678', 'put', `/v1/clients/trust/T12345678/authorizations/business/${BN}`, { level: 1, expiresAt: '2099-01-01T00:00:00Z' });
+    const g = await api.ok(201, o, 'post', `/v1/businesses/${BN}/groups`, { name: 'Vault' });
+    await api.ok(201, o, 'put', `/v1/businesses/${BN}/groups/${g.body.groupId}/clients/business/987654321`);
+    await api.ok(201, o, 'put', `/v1/businesses/${BN}/groups/${g.body.groupId}/employees/GROUPBK`, { role: 'senior_rep' });
+
+    const exported = await request(source.app).get('/v1/export').set(bearer(KEYS.ops)).set('RAC-At-Least-As-Fresh', api.token!);
+    expect(exported.status).toBe(200);
+    expect(exported.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = exported.text.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(15);
+    expect(exported.text).not.toContain('046454286'); // the SIN never was in SpiceDB
+    expect(JSON.parse(lines.find((l) => l.includes('expiresAt'))!)).toMatchObject({ expiresAt: '2099-01-01T00:00:00.000Z' });
+
+    const imported = await request(target.app).post('/v1/import').set(bearer(KEYS.ops)).set('Content-Type', 'application/x-ndjson').send(exported.text);
+    expect(imported.status).toBe(200);
+    expect(imported.body.imported).toBe(lines.length);
+    const again = await request(target.app).get('/v1/export').set(bearer(KEYS.ops)).set('RAC-At-Least-As-Fresh', imported.body.consistencyToken);
+    expect(again.text.trim().split('\n').sort()).toEqual([...lines].sort());
+
+    const ask = async (t: TestApp, token: string) => {
+      const res = await request(t.app).post('/v1/check/bulk').set(bearer(KEYS.check)).set('RAC-At-Least-As-Fresh', token).send({ checks: CHECKS });
+      return res.body.results.map((r: { allowed: boolean }) => r.allowed);
+    };
+    const before = await ask(source, api.token!);
+    expect(before.filter(Boolean).length).toBeGreaterThan(3);
+    expect(await ask(target, imported.body.consistencyToken)).toEqual(before);
+  });
+
+  it('needs the ops scope', async () => {
+    expect((await request(source.app).get('/v1/export').set(bearer(KEYS.check))).status).toBe(403);
+    expect((await request(source.app).post('/v1/import').set(bearer(KEYS.admin)).send('')).status).toBe(403);
+  });
+
+  it('refuses a line that is not a relationship, naming it', async () => {
+    const res = await request(target.app)
+      .post('/v1/import')
+      .set(bearer(KEYS.ops))
+      .set('Content-Type', 'application/x-ndjson')
+      .send('{"resource":{"type":"business","id":"1"},"relation":"owner","subject":{"type":"rep","id":"A"}}\n{"nope":1}\n');
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'line 2', message: expect.any(String) }]);
+  });
+});

@@ -1,0 +1,141 @@
+// npm run bench:scale: rac-authz at size, embedded engine. Measures single-check latency with
+// ~10k relationships, then again after growing the store to ~1M (100k clients across 50 firms,
+// each client authorizing 5 firms), and the streamed lookup of a rep's 10k clients
+// (GET /v1/reps/{repId}/clients, page by page): time to first byte, total time, and the process's
+// peak memory growth while it runs. Writes .data/bench/scale.json.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { parseApiKeys } from '../../src/config.js';
+import { CheckService } from '../../src/domain/checks.js';
+import * as facts from '../../src/domain/facts.js';
+import type { ClientKey } from '../../src/domain/objects.js';
+import { createPseudonymizer } from '../../src/domain/pseudonym.js';
+import type { CheckQuery, Relationship } from '../../src/domain/store-port.js';
+import { createApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
+import { openStore, serviceStore } from '../../src/spicedb/index.js';
+import { checkDeck, firm, rng } from './fixtures.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const schema = readFileSync(`${root}schema.zed`, 'utf8');
+const raw = await openStore({ backend: 'embedded' }, schema);
+const pseudonymize = createPseudonymizer('bench-pseudonym-key-0123456789');
+let count = 0;
+async function write(rels: Relationship[]) {
+  for (let i = 0; i < rels.length; i += 1000) {
+    await raw.write(rels.slice(i, i + 1000).map((relationship) => ({ operation: 'touch', relationship })));
+  }
+  count += rels.length;
+}
+
+// the measured firm: ~300 employees; 3333 clients of each type (10k clients)
+const BN = '123456789';
+const measured = firm(BN, 1, pseudonymize, 3334, 10);
+await write(measured.relationships);
+const checks = new CheckService(raw, pseudonymize);
+const queries: CheckQuery[] = (checkDeck(measured.spec, 400, 3) as Array<{ rep: string; permission: string; client: { type: string; id: string } }>).map((b) =>
+  checks.toQuery({
+    rep: b.rep,
+    permission: b.permission,
+    client: b.client.type === 'individual' ? { type: 'individual', sin: b.client.id } : b.client.type === 'business' ? { type: 'business', bn: b.client.id } : { type: 'trust', trustNumber: b.client.id },
+  }),
+);
+
+async function checkLatency(): Promise<{ p50: number; p99: number }> {
+  const ms: number[] = [];
+  for (const q of queries) {
+    const t0 = performance.now();
+    await raw.check(q, { kind: 'minimizeLatency' });
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  const at = (p: number) => Math.round(ms[Math.floor((ms.length - 1) * p)]! * 1000) / 1000;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+process.stderr.write(`seeded ${count} relationships; measuring checks\n`);
+const small = { relationships: count, ...(await checkLatency()) };
+
+// grow to ~1M: 49 more firms, 100k clients, each authorizing 5 of the 50 firms
+const firms = [BN, ...Array.from({ length: 49 }, (_, i) => String(300000000 + i * 1000))];
+for (const bn of firms.slice(1)) await write(firm(bn, Number(bn), pseudonymize, 10, 2).relationships);
+const rand = rng(11);
+let batch: Relationship[] = [];
+for (let i = 0; i < 100_000; i++) {
+  const client: ClientKey = i % 3 === 0 ? { type: 'trust', key: `T${String(50_000_000 + i).padStart(8, '0')}` } : i % 3 === 1 ? { type: 'business', key: String(800_000_000 + i) } : { type: 'individual', key: pseudonymize(String(i).padStart(9, '7')) };
+  const chosen = new Set<string>();
+  while (chosen.size < 5) chosen.add(firms[1 + Math.floor(rand() * 49)]!);
+  for (const bn of chosen) batch.push(...facts.businessAuthorization(client, bn, (1 + Math.floor(rand() * 2)) as 1 | 2));
+  if (batch.length >= 20_000) {
+    await write(batch);
+    batch = [];
+    if (i % 20_000 < 3) process.stderr.write(`  ${count} relationships\n`);
+  }
+}
+await write(batch);
+process.stderr.write(`grown to ${count} relationships; measuring checks again\n`);
+const large = { relationships: count, ...(await checkLatency()) };
+
+// the streamed lookup of 10k clients over HTTP, through the real app
+const metrics = createMetrics();
+const store = serviceStore(raw, metrics, { maxBatch: 100, maxWaitMs: 0 });
+const app = createApp({
+  store,
+  apiKeys: parseApiKeys('check:bench-key-0001'),
+  pseudonymize,
+  logger: createLogger('error'),
+  audit: { record: () => {} },
+  metrics,
+  expectedSchema: () => undefined,
+});
+const server = app.listen(0, '127.0.0.1');
+await new Promise((r) => server.once('listening', r));
+const port = (server.address() as AddressInfo).port;
+const owner = measured.spec.employees.find((e) => e.role === 'owner')!.repId;
+global.gc?.();
+const baseRss = process.memoryUsage().rss;
+let peakRss = baseRss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 5);
+const t0 = performance.now();
+let firstByte = -1;
+let clients = 0;
+let cursor: string | null = null;
+let pages = 0;
+do {
+  const res = await fetch(`http://127.0.0.1:${port}/v1/reps/${owner}/clients?permission=view&limit=1000${cursor ? `&cursor=${cursor}` : ''}`, {
+    headers: { authorization: 'Bearer bench-key-0001' },
+  });
+  const reader = res.body!.getReader();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (firstByte < 0) firstByte = performance.now() - t0;
+    text += Buffer.from(value).toString('utf8');
+  }
+  const page = JSON.parse(text) as { clients: unknown[]; nextCursor: string | null };
+  clients += page.clients.length;
+  cursor = page.nextCursor;
+  pages++;
+} while (cursor && pages < 100);
+const total = performance.now() - t0;
+clearInterval(sampler);
+server.close();
+const lookup = {
+  clients,
+  pages,
+  firstByteMs: Math.round(firstByte),
+  totalMs: Math.round(total),
+  peakRssGrowthMiB: Math.round(((peakRss - baseRss) / 1048576) * 10) / 10,
+};
+const result = {
+  date: new Date().toISOString(),
+  checks: { small, large, ratio: Math.round((large.p50 / small.p50) * 100) / 100 },
+  lookup,
+};
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+mkdirSync(`${root}.data/bench`, { recursive: true });
+writeFileSync(`${root}.data/bench/scale.json`, JSON.stringify(result, null, 2));
+await raw.close();
+process.exit(0);
