@@ -84,11 +84,23 @@ export interface LookupSubjectsQuery {
   subjectType: string;
 }
 
+/** SpiceDB's own account of how it decided a check (its debug trace), in the port's terms */
+export interface TraceNode {
+  resource: ObjectRef;
+  /** the relation or permission evaluated */
+  name: string;
+  kind: 'relation' | 'permission';
+  result: 'has' | 'no' | 'conditional';
+  children: TraceNode[];
+}
+
 export interface AuthzStore {
   /** which backend this is, for logs and /readyz */
   readonly kind: 'embedded' | 'server';
   check(query: CheckQuery, consistency: Consistency): Promise<CheckAnswer>;
   checkBulk(queries: CheckQuery[], consistency: Consistency): Promise<BulkCheckAnswer>;
+  /** a check with SpiceDB's debug trace of how it was decided */
+  checkWithTrace(query: CheckQuery, consistency: Consistency): Promise<CheckAnswer & { trace?: TraceNode }>;
   /** one atomic WriteRelationships; returns the new revision token */
   write(updates: RelationshipUpdate[], options?: WriteOptions): Promise<{ token: string }>;
   /**

@@ -40,6 +40,20 @@ export function checkRoutes(s: Services, metrics: Metrics): RouteSpec[] {
     }),
     route({
       method: 'post',
+      path: '/v1/explain',
+      tag: 'checks',
+      summary: 'The check, explained: the path that grants it, or what is missing, from SpiceDB’s own trace',
+      scope: 'check',
+      body: checkBodySchema,
+      responses: {
+        200: { description: 'the answer and its reasons', schema: z.object({ allowed: z.boolean(), because: z.array(z.string()), checkedAt: z.string() }) },
+      },
+      handler: async (_req, res, { body, consistency }) => {
+        res.json(await s.explain.explain(body.input, consistency));
+      },
+    }),
+    route({
+      method: 'post',
       path: '/v1/check/bulk',
       tag: 'checks',
       summary: '1 to 1000 checks in one request, answered in order',

@@ -4,6 +4,7 @@ import type { AuditSink } from '../domain/audit.js';
 import { AuthorizationCommands } from '../domain/authorization.commands.js';
 import { CheckService } from '../domain/checks.js';
 import { EmployeeCommands } from '../domain/employee.commands.js';
+import { ExplainService } from '../domain/explain.js';
 import { GroupCommands } from '../domain/group.commands.js';
 import { LookupService } from '../domain/lookups.js';
 import type { Pseudonymizer } from '../domain/pseudonym.js';
@@ -13,6 +14,7 @@ import type { AuthzStore } from '../domain/store-port.js';
 export interface Services {
   pseudonymize: Pseudonymizer;
   checks: CheckService;
+  explain: ExplainService;
   registration: RegistrationCommands;
   employees: EmployeeCommands;
   groups: GroupCommands;
@@ -22,9 +24,11 @@ export interface Services {
 
 export function buildServices(store: AuthzStore, pseudonymize: Pseudonymizer, audit: AuditSink, now?: () => Date): Services {
   const kit = new AdminKit({ store, pseudonymize, audit, ...(now ? { now } : {}) });
+  const checks = new CheckService(store, pseudonymize);
   return {
     pseudonymize,
-    checks: new CheckService(store, pseudonymize),
+    checks,
+    explain: new ExplainService(store, checks),
     registration: new RegistrationCommands(kit),
     employees: new EmployeeCommands(kit),
     groups: new GroupCommands(kit),

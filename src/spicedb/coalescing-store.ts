@@ -68,6 +68,7 @@ export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): A
   return {
     kind: inner.kind,
     check,
+    checkWithTrace: (q, c) => inner.checkWithTrace(q, c),
     checkBulk: (q, c) => inner.checkBulk(q, c),
     write: (u, o) => inner.write(u, o),
     deleteRelationships: (f) => inner.deleteRelationships(f),

@@ -29,6 +29,7 @@ export function instrumentStore(store: AuthzStore, metrics: Metrics): AuthzStore
   return {
     kind: store.kind,
     check: (q, c) => timed('CheckPermission', () => store.check(q, c)),
+    checkWithTrace: (q, c) => timed('CheckPermission', () => store.checkWithTrace(q, c)),
     checkBulk: (q, c) => timed('CheckBulkPermissions', () => store.checkBulk(q, c)),
     write: (u, o) => timed('WriteRelationships', () => store.write(u, o)),
     deleteRelationships: (f) => timed('DeleteRelationships', () => store.deleteRelationships(f)),

@@ -12,6 +12,7 @@ import type {
   Relationship,
   RelationshipFilter,
   RelationshipUpdate,
+  TraceNode,
   WriteOptions,
 } from '../domain/store-port.js';
 import { toDomainError } from './errors.js';
@@ -31,6 +32,22 @@ function isAllowed(p: v1.CheckPermissionResponse_Permissionship, operation: stri
   return p === HAS;
 }
 
+// authzed.api.v1.CheckDebugTrace (debug.proto; the package does not export its enums)
+type DebugTrace = NonNullable<NonNullable<v1.CheckPermissionResponse['debugTrace']>['check']>;
+const TRACE_HAS = 2; // PERMISSIONSHIP_HAS_PERMISSION
+const TRACE_CONDITIONAL = 3; // PERMISSIONSHIP_CONDITIONAL_PERMISSION
+const TRACE_RELATION = 1; // PERMISSION_TYPE_RELATION
+
+function toTraceNode(t: DebugTrace): TraceNode {
+  return {
+    resource: { type: t.resource?.objectType ?? '', id: t.resource?.objectId ?? '' },
+    name: t.permission,
+    kind: t.permissionType === TRACE_RELATION ? 'relation' : 'permission',
+    result: t.result === TRACE_HAS ? 'has' : t.result === TRACE_CONDITIONAL ? 'conditional' : 'no',
+    children: t.resolution.oneofKind === 'subProblems' ? t.resolution.subProblems.traces.map(toTraceNode) : [],
+  };
+}
+
 export class SpiceDbStore implements AuthzStore {
   constructor(
     readonly kind: 'embedded' | 'server',
@@ -45,6 +62,17 @@ export class SpiceDbStore implements AuthzStore {
       throw toDomainError(err, 'CheckPermission');
     }
     return { allowed: isAllowed(res.permissionship, 'CheckPermission'), checkedAt: res.checkedAt?.token ?? '' };
+  }
+
+  async checkWithTrace(query: CheckQuery, consistency: Consistency): Promise<CheckAnswer & { trace?: TraceNode }> {
+    let res: v1.CheckPermissionResponse;
+    try {
+      res = await this.api.checkPermission({ ...rq.checkRequest(query, consistency), withTracing: true });
+    } catch (err) {
+      throw toDomainError(err, 'CheckPermission');
+    }
+    const trace = res.debugTrace?.check ? toTraceNode(res.debugTrace.check) : undefined;
+    return { allowed: isAllowed(res.permissionship, 'CheckPermission'), checkedAt: res.checkedAt?.token ?? '', ...(trace ? { trace } : {}) };
   }
 
   async checkBulk(queries: CheckQuery[], consistency: Consistency): Promise<BulkCheckAnswer> {

@@ -1,0 +1,143 @@
+// Explain a check in the firm's words, from SpiceDB's own answers: the check's debug trace (how
+// SpiceDB decided) and the client's authorizations as SpiceDB holds them. No second copy of the
+// rules lives here: only how each relation SpiceDB consulted reads in English.
+//   allowed: the relationships on the path that grants it;
+//   denied:  what SpiceDB found in the way (suspension, disassociation, a group fence) and what
+//            it looked for and did not find (a role, a privilege, an authorization of the level).
+import type { CheckInput, CheckService } from './checks.js';
+import { PRIVILEGES, ROLES } from './permissions.js';
+import type { AuthzStore, Consistency, TraceNode } from './store-port.js';
+
+export interface Explanation {
+  allowed: boolean;
+  because: string[];
+  checkedAt: string;
+}
+
+const isRole = (n: string) => (ROLES as readonly string[]).includes(n);
+const isPrivilege = (n: string) => (PRIVILEGES as readonly string[]).includes(n);
+
+function* walk(n: TraceNode, parents: TraceNode[] = []): Generator<{ node: TraceNode; parents: TraceNode[] }> {
+  yield { node: n, parents };
+  for (const c of n.children) yield* walk(c, [...parents, n]);
+}
+
+/** the BN and group id of a bn_group object id "<BN>_<group>" */
+const groupOf = (id: string) => ({ bn: id.slice(0, 9), group: id.slice(10) });
+/** the BN of an authorization record id "<type>_<key>_<BN>" */
+const bnOfRecord = (id: string) => id.slice(id.lastIndexOf('_') + 1);
+
+interface Grant {
+  business?: string;
+  rep?: string;
+  level: number;
+  expiresAt?: Date;
+}
+
+export class ExplainService {
+  constructor(
+    private readonly store: AuthzStore,
+    private readonly checks: CheckService,
+  ) {}
+
+  private async grantsOf(input: CheckInput, consistency: Consistency): Promise<Grant[]> {
+    if (!('client' in input)) return [];
+    const client = this.checks.toQuery(input).resource;
+    const grants: Grant[] = [];
+    for await (const r of this.store.readRelationships({ resourceType: client.type, resourceId: client.id }, consistency)) {
+      const m = /^(business|rep)_level_([123])$/.exec(r.relation);
+      if (!m) continue;
+      const g: Grant = { level: Number(m[2]), ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}) };
+      if (m[1] === 'rep') g.rep = r.subject.id;
+      else g.business = bnOfRecord(r.subject.id);
+      grants.push(g);
+    }
+    return grants;
+  }
+
+  async explain(input: CheckInput, consistency: Consistency): Promise<Explanation> {
+    const answer = await this.store.checkWithTrace(this.checks.toQuery(input), consistency);
+    const grants = await this.grantsOf(input, consistency);
+    const rep = input.rep;
+    const because = new Set<string>();
+    const grantText = (g: Grant) =>
+      `${g.business ? `business ${g.business}` : `${g.rep} directly`} at level ${g.level}, ${g.expiresAt ? `until ${g.expiresAt.toISOString()}` : 'with no expiry'}`;
+    const trace = answer.trace;
+    if (!trace) {
+      because.add(answer.allowed ? 'SpiceDB allowed it (no trace was returned)' : 'SpiceDB denied it (no trace was returned)');
+      return { allowed: answer.allowed, because: [...because], checkedAt: answer.checkedAt };
+    }
+
+    // phrases for the relations SpiceDB consulted
+    const said = (n: TraceNode): string | undefined => {
+      const { type, id } = n.resource;
+      const has = n.result === 'has';
+      if (type === 'business') {
+        if (isRole(n.name)) return has ? `${rep} is ${n.name} of business ${id}` : undefined;
+        if (isPrivilege(n.name)) return has ? `${rep} holds the ${n.name} privilege in business ${id}` : `${rep} does not hold the ${n.name} privilege in business ${id}`;
+        if (n.name === 'disassociated') return has ? `${rep} is disassociated from business ${id}` : `${rep}'s association with business ${id} is active`;
+        if (n.name === 'registered') return has ? `business ${id} is registered` : `business ${id} is not registered (never, or cancelled)`;
+        if (n.name === 'suspended') return has ? `the registration of business ${id} is suspended` : `the registration of business ${id} is not suspended`;
+      }
+      if (type === 'bn_group') {
+        const g = groupOf(id);
+        if (n.name === 'fence') return has ? `the client is in BN group ${g.group} of business ${g.bn}` : undefined;
+        if (has && (isRole(n.name) || n.name === 'member')) {
+          return `${rep} is associated to group ${g.group} of business ${g.bn} ${n.name === 'member' ? 'with its business role' : `as ${n.name}`}`;
+        }
+      }
+      if (n.name.startsWith('rep_level_') && has) return `the client authorized ${rep} directly at level ${n.name.slice(-1)}`;
+      return undefined;
+    };
+
+    if (answer.allowed) {
+      // the granting path: follow what SpiceDB found; an exclusion's absent side is part of the reason
+      const visit = (n: TraceNode) => {
+        if (n.resource.type === 'authorization' && n.result === 'has') {
+          const bn = bnOfRecord(n.resource.id);
+          for (const g of grants.filter((x) => x.business === bn)) because.add(`the client authorized ${grantText(g)}`);
+        }
+        const phrase = said(n);
+        if (phrase && (n.result === 'has' || ['disassociated', 'suspended'].includes(n.name))) because.add(phrase);
+        if (n.name === 'fence' && n.result === 'no') because.add('the client is in no BN group of the business');
+        if (n.result === 'has') for (const c of n.children) visit(c);
+      };
+      visit(trace);
+    } else {
+      // what stood in the way
+      let sawAuthorization = false;
+      for (const { node } of walk(trace)) {
+        if (node.resource.type === 'authorization') {
+          sawAuthorization = true;
+          const bn = bnOfRecord(node.resource.id);
+          for (const g of grants.filter((x) => x.business === bn)) because.add(`the client authorized ${grantText(g)}`);
+        }
+        const phrase = said(node);
+        if (!phrase) continue;
+        const blocking = node.result === 'has' && ['disassociated', 'suspended', 'fence'].includes(node.name);
+        const found = node.result === 'has' && (isRole(node.name) || node.name === 'member' || node.name === 'registered');
+        const missing = node.result === 'no' && (isPrivilege(node.name) || node.name === 'registered');
+        if (blocking || found || missing) because.add(phrase);
+      }
+      // a role consulted and not held anywhere in a business
+      const businesses = new Set([...walk(trace)].filter(({ node }) => node.resource.type === 'business').map(({ node }) => node.resource.id));
+      for (const bn of businesses) {
+        const roleNodes = [...walk(trace)].filter(({ node }) => node.resource.type === 'business' && node.resource.id === bn && isRole(node.name));
+        if (roleNodes.length > 0 && roleNodes.every(({ node }) => node.result !== 'has')) because.add(`${rep} holds no role in business ${bn} that grants ${input.permission}`);
+        else if (roleNodes.some(({ node }) => node.result === 'has')) because.add(`that role does not grant ${input.permission} here`);
+      }
+      if ('client' in input) {
+        if (grants.length === 0) because.add('the client has no authorization in force (none given, or expired)');
+        // which levels the permission asked for: the levels of the RepID grants SpiceDB consulted
+        const levels = trace.children.filter((c) => c.name.startsWith('rep_level_')).map((c) => Number(c.name.slice(-1)));
+        const low = grants.filter((g) => !levels.includes(g.level));
+        if (levels.length > 0 && low.length > 0) {
+          for (const g of low) because.add(`the authorization of ${g.business ? `business ${g.business}` : g.rep} is level ${g.level}; ${input.permission} needs level ${Math.min(...levels)}`);
+        } else if (!sawAuthorization && grants.length > 0 && grants.every((g) => g.business)) {
+          because.add(`${rep} reaches none of the businesses the client authorized`);
+        }
+      }
+    }
+    return { allowed: answer.allowed, because: [...because], checkedAt: answer.checkedAt };
+  }
+}
