@@ -1,8 +1,11 @@
-// npm run bench:scale: rac-authz at size, embedded engine. Measures single-check latency with
+// npm run bench:scale: rac-authz at size. Measures single-check latency with
 // ~10k relationships, then again after growing the store to ~1M (100k clients across 50 firms,
 // each client authorizing 5 firms), and the streamed lookup of a rep's 10k clients
 // (GET /v1/reps/{repId}/clients, page by page): time to first byte, total time, and the process's
 // peak memory growth while it runs. Writes .data/bench/scale.json.
+// SCALE_BACKEND=server runs it against the SpiceDB server of scripts/spicedb-server.sh (Postgres;
+// the embedded memory datastore seeds too slowly past a few hundred thousand relationships);
+// SCALE_CLIENTS (100000) sets the size.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseApiKeys } from '../../src/config.js';
@@ -19,7 +22,21 @@ import { checkDeck, firm, rng } from './fixtures.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const schema = readFileSync(`${root}schema.zed`, 'utf8');
-const raw = await openStore({ backend: 'embedded' }, schema);
+const serverEnv = process.env.SCALE_BACKEND === 'server'
+  ? Object.fromEntries(
+      readFileSync(`${root}.data/spicedb.env`, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    )
+  : undefined;
+const raw = await openStore(
+  serverEnv
+    ? { backend: 'server', endpoint: serverEnv.SPICEDB_ENDPOINT!, token: serverEnv.SPICEDB_TOKEN!, insecure: true, deadlineMs: 30_000 }
+    : { backend: 'embedded' },
+  schema,
+);
+const started = performance.now();
 const pseudonymize = createPseudonymizer('bench-pseudonym-key-0123456789');
 let count = 0;
 async function write(rels: Relationship[]) {
@@ -62,7 +79,8 @@ const firms = [BN, ...Array.from({ length: 49 }, (_, i) => String(300000000 + i 
 for (const bn of firms.slice(1)) await write(firm(bn, Number(bn), pseudonymize, 10, 2).relationships);
 const rand = rng(11);
 let batch: Relationship[] = [];
-for (let i = 0; i < 100_000; i++) {
+const CLIENTS = Number(process.env.SCALE_CLIENTS ?? 100_000);
+for (let i = 0; i < CLIENTS; i++) {
   const client: ClientKey = i % 3 === 0 ? { type: 'trust', key: `T${String(50_000_000 + i).padStart(8, '0')}` } : i % 3 === 1 ? { type: 'business', key: String(800_000_000 + i) } : { type: 'individual', key: pseudonymize(String(i).padStart(9, '7')) };
   const chosen = new Set<string>();
   while (chosen.size < 5) chosen.add(firms[1 + Math.floor(rand() * 49)]!);
@@ -70,7 +88,7 @@ for (let i = 0; i < 100_000; i++) {
   if (batch.length >= 20_000) {
     await write(batch);
     batch = [];
-    if (i % 20_000 < 3) process.stderr.write(`  ${count} relationships\n`);
+    process.stderr.write(`  ${count} relationships, ${Math.round((performance.now() - started) / 1000)} s\n`);
   }
 }
 await write(batch);
@@ -131,6 +149,7 @@ const lookup = {
 };
 const result = {
   date: new Date().toISOString(),
+  backend: raw.kind,
   checks: { small, large, ratio: Math.round((large.p50 / small.p50) * 100) / 100 },
   lookup,
 };
