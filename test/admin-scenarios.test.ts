@@ -296,6 +296,18 @@ describe('lookups', () => {
     expect(seen).toHaveLength(8);
     expect(seen.filter((c) => c.type === 'trust').map((c) => c.id).sort()).toEqual(trusts);
     expect(seen.find((c) => c.type === 'individual')).toEqual({ type: 'individual', id: t.pseudonymize(SIN) });
+    // the owner reaches each client along two paths (as owner, and business-wide): every client
+    // still comes out, page after page
+    const ownerSeen = new Set<string>();
+    cursor = null;
+    pages = 0;
+    do {
+      const res = await api.read(`/v1/reps/${f.owner}/clients?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      for (const c of res.body.clients) ownerSeen.add(`${c.type}:${c.id}`);
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 20);
+    expect(ownerSeen.size).toBe(8);
     const onlyTrusts = await api.read(`/v1/reps/${f.juniorRep}/clients?type=trust&limit=100`);
     expect(onlyTrusts.body.clients).toHaveLength(7);
     expect(onlyTrusts.body.nextCursor).toBeNull();

@@ -2,7 +2,7 @@
 // owners, a group). Commands read, decide, then write with preconditions asserting that what
 // they read still holds, so a concurrent change makes the write fail instead of mixing.
 import * as facts from './facts.js';
-import { businessObject, EVERY_REP, groupObject, repObject } from './objects.js';
+import { businessObject, EVERY_REP, groupObject } from './objects.js';
 import { nameFromId } from './names.js';
 import { PRIVILEGES, ROLES, type Privilege, type Role } from './permissions.js';
 import type { AuthzStore, Consistency, Precondition, Relationship } from './store-port.js';
@@ -124,4 +124,3 @@ export async function readGroupIds(store: AuthzStore, bn: string, consistency: C
   return rels.map((r) => r.resource.id.slice(bn.length + 1)).sort();
 }
 
-export { repObject };

@@ -46,27 +46,33 @@ export class LookupService {
     const start = q.cursor ? decodeCursor(q.cursor) : { t: 0 };
     let remaining = q.limit;
     // LookupResources may report a resource more than once (several paths grant it): drop
-    // repeats within the page (bounded by the page size)
+    // repeats within the page (bounded by the page size); across pages a repeat can remain
     const seen = new Set<string>();
     for (let t = start.t; t < types.length; t++) {
       const type = types[t]!;
       let cursor = t === start.t ? start.c : undefined;
       // Always ask SpiceDB for a full page: a cursor only resumes a call with the same limit.
-      // Stop reading once this page is full; the last cursor read is where the next page starts.
-      for await (const r of this.store.lookupResources(
-        { resourceType: CLIENT_OBJECT_TYPES[type], permission: q.permission, subject: repObject(q.repId), limit: q.limit, ...(cursor ? { cursor } : {}) },
-        consistency,
-      )) {
-        cursor = r.cursor;
-        const key = `${type}:${r.id}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        await emit({ type, id: r.id });
-        if (--remaining === 0) break;
-      }
-      if (remaining === 0) {
-        // the page is full: the next one resumes here (it may turn out empty)
-        return encodeCursor({ t, ...(cursor ? { c: cursor } : {}) });
+      // A call that returns a full page may have more behind it (repeats included): call again
+      // from its last cursor until this page is full or the type is exhausted.
+      for (;;) {
+        let raw = 0;
+        for await (const r of this.store.lookupResources(
+          { resourceType: CLIENT_OBJECT_TYPES[type], permission: q.permission, subject: repObject(q.repId), limit: q.limit, ...(cursor ? { cursor } : {}) },
+          consistency,
+        )) {
+          raw++;
+          cursor = r.cursor;
+          const key = `${type}:${r.id}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          await emit({ type, id: r.id });
+          if (--remaining === 0) break;
+        }
+        if (remaining === 0) {
+          // the page is full: the next one resumes here (it may turn out empty)
+          return encodeCursor({ t, ...(cursor ? { c: cursor } : {}) });
+        }
+        if (raw < q.limit) break; // this type is exhausted
       }
     }
     return null;

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { bnSchema, clientSchema, clientTypeSchema, repIdSchema } from '../domain/identifiers.js';
 import { nameSchema } from '../domain/names.js';
 import { CLIENT_PERMISSIONS, PRIVILEGES, ROLES } from '../domain/permissions.js';
-import { consistencyBodySchema } from './consistency.js';
 
 // ---- path parameters ---------------------------------------------------------------------
 export const bnParam = z.object({ bn: bnSchema });
@@ -76,8 +75,6 @@ export const repClientsQuery = z
 export const clientRepsQuery = z
   .object({ permission: z.enum(CLIENT_PERMISSIONS, { error: 'must be a client permission' }).default('view') })
   .strict();
-
-export { consistencyBodySchema };
 
 // ---- responses -----------------------------------------------------------------------------
 const token = z.string().meta({ description: 'the ZedToken of the write; pass it as RAC-At-Least-As-Fresh to read your write' });
