@@ -91,7 +91,8 @@ describe('GET /openapi.json', () => {
 describe('GET /metrics', () => {
   it('serves request, SpiceDB and check metrics; no id reaches a label', async () => {
     const sin = '046454286';
-    await request(t.app).post('/v1/check').set(bearer(KEYS.check)).send({ rep: 'SREP001', permission: 'view', client: { type: 'individual', id: sin } });
+    const checked = await request(t.app).post('/v1/check').set(bearer(KEYS.check)).send({ rep: 'METRIC1', permission: 'view', client: { type: 'individual', id: sin } }); // a rep no test file knows: denied at any revision
+    expect(checked.status).toBe(200);
     await request(t.app).get(`/v1/clients/individual/${sin}/reps`).set(bearer(KEYS.check));
     await request(t.app).get(`/v1/clients/individual/${sin}/nothing`).set(bearer(KEYS.check));
     const res = await request(t.app).get('/metrics');
