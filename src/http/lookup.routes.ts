@@ -26,7 +26,7 @@ export function lookupRoutes(s: Services): RouteSpec[] {
       params: z.object({ repId: repIdSchema }),
       query: repClientsQuery,
       responses: { 200: { description: 'a page of clients', schema: clientsPageResponse } },
-      handler: async (_req, res, { params, query, consistency }) => {
+      handler: async (req, res, { params, query, consistency }) => {
         // Stream: the status goes once the first result (or the end) is known, so a SpiceDB
         // failure before any result is still a proper 503; results are written as they arrive.
         let started = false;
@@ -52,6 +52,7 @@ export function lookupRoutes(s: Services): RouteSpec[] {
         } catch (err) {
           if (!started) throw err;
           // headers are out: cut the response so the caller cannot mistake it for a whole page
+          (req as unknown as { log?: { error: (o: object, m: string) => void } }).log?.error({ err, cause: (err as Error).cause }, 'lookup failed mid-stream');
           res.destroy(err as Error);
         }
       },

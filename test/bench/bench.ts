@@ -84,10 +84,11 @@ function cannon(url: string, path: string, payloads: string[], headers: Record<s
   });
 }
 
+// from the total, not autocannon's per-second average (which rounds a slow scenario to zero)
 const figure = (scenario: string, r: autocannon.Result, perRequest = 1): Figure => ({
   scenario,
-  rps: Math.round(r.requests.average),
-  cps: Math.round(r.requests.average * perRequest),
+  rps: Math.round((r.requests.total / r.duration) * 10) / 10,
+  cps: Math.round((r.requests.total / r.duration) * perRequest),
   p50: r.latency.p50,
   p99: r.latency.p99,
   errors: r.errors + r.timeouts + r.non2xx,
