@@ -5,6 +5,8 @@
 const server = process.env.RAC_TEST_BACKEND === 'server';
 // test/browser/ needs Chromium: npm run test:browser
 const browser = process.env.RAC_TEST_BROWSER === '1';
+// test/reliability/ runs for minutes: npm run test:reliability
+const reliability = process.env.RAC_TEST_RELIABILITY === '1';
 
 /** @type {import('jest').Config} */
 export default {
@@ -19,6 +21,7 @@ export default {
     '/node_modules/',
     ...(server ? [] : ['<rootDir>/test/server/']),
     ...(browser ? [] : ['<rootDir>/test/browser/']),
+    ...(reliability ? [] : ['<rootDir>/test/reliability/']),
   ],
   testTimeout: server ? 120000 : 30000,
 };

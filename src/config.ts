@@ -25,6 +25,7 @@ export interface Config {
   /** true when the pseudonym key is random for this process: refs change at every restart */
   ephemeralPseudonymKey: boolean;
   logLevel: string;
+  rateLimitPerMinute: number;
   /** check coalescing: at most this many checks per CheckBulkPermissions call, waiting at most this long */
   checkBatch: { maxBatch: number; maxWaitMs: number };
 }
@@ -42,6 +43,8 @@ const envSchema = z.object({
   SPICEDB_DEADLINE_MS: z.coerce.number().int().min(10).max(20_000).default(2000),
   RAC_API_KEYS: z.string().optional(),
   RAC_PSEUDONYM_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** requests per minute per API key; past it, 429 */
+  RAC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600_000),
   RAC_CHECK_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(100),
   RAC_CHECK_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(50).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -103,5 +106,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ephemeralPseudonymKey: !e.RAC_PSEUDONYM_KEY,
     logLevel: e.LOG_LEVEL,
     checkBatch: { maxBatch: e.RAC_CHECK_BATCH_MAX, maxWaitMs: e.RAC_CHECK_BATCH_WAIT_MS },
+    rateLimitPerMinute: e.RAC_RATE_LIMIT_PER_MINUTE,
   };
 }

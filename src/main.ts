@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     audit: { record: (event) => auditLog.info(event, 'audit') },
     metrics,
     expectedSchema: () => servedSchema,
+    rateLimitPerMinute: config.rateLimitPerMinute,
   });
   const server: Server = app.listen(config.port, config.host, () => {
     const address = server.address();

@@ -14,6 +14,7 @@ describe('configuration', () => {
       generatedKey: true,
       logLevel: 'info',
       checkBatch: { maxBatch: 100, maxWaitMs: 0 },
+      rateLimitPerMinute: 600000,
     });
     expect(c.apiKeys).toHaveLength(1);
     expect(c.apiKeys[0]!.scopes).toEqual(['check', 'admin', 'ops']);

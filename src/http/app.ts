@@ -8,7 +8,7 @@ import type { Pseudonymizer } from '../domain/pseudonym.js';
 import type { AuthzStore } from '../domain/store-port.js';
 import type { Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
-import { authenticate } from './auth.js';
+import { authenticate, limitPerKey } from './auth.js';
 import { authorizationRoutes } from './authorization.routes.js';
 import { checkRoutes } from './check.routes.js';
 import { groupRoutes } from './group.routes.js';
@@ -35,6 +35,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** the clock (tests move it) */
   now?: () => Date;
+  /** requests per minute per API key (default: no practical limit) */
+  rateLimitPerMinute?: number;
 }
 
 export const BODY_LIMIT = '1mb';
@@ -74,6 +76,7 @@ export function createApp(deps: AppDeps): Express {
   mount(app, publicOps);
   const v1 = express.Router();
   v1.use(authenticate(deps.apiKeys));
+  v1.use(limitPerKey(deps.rateLimitPerMinute ?? 600_000));
   // strict: only objects and arrays; anything over 1 MiB is a 413 before it is parsed
   v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   mount(v1, [...ops.filter((r) => r.scope), ...apiRoutes]);

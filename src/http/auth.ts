@@ -3,6 +3,7 @@
 // how much of it matched. Several keys may carry the same scope, for rotation.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import type { ApiKey, Scope } from '../config.js';
 import { HttpProblem, problems } from './problem.js';
 
@@ -37,4 +38,29 @@ export function requireScope(scope: Scope): RequestHandler {
     if (!caller.scopes.has(scope)) throw new HttpProblem(problems.forbiddenScope(scope));
     next();
   };
+}
+
+/** a fixed-window request limit per API key (after authentication), answered as a 429 problem */
+export function limitPerKey(perMinute: number): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: (_req, res) => (res.locals.caller as Caller).keyId,
+    handler: (_req, res) => {
+      res
+        .status(429)
+        .set('Retry-After', String(Math.ceil(60)))
+        .type('application/problem+json')
+        .send(
+          JSON.stringify({
+            type: '/problems/rate-limited',
+            title: 'Too many requests',
+            status: 429,
+            detail: `This API key is limited to ${perMinute} requests a minute.`,
+          }),
+        );
+    },
+  });
 }

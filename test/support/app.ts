@@ -27,7 +27,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(options: { store?: AuthzStore; now?: () => Date } = {}): Promise<TestApp> {
+export async function startTestApp(options: { store?: AuthzStore; now?: () => Date; rateLimitPerMinute?: number } = {}): Promise<TestApp> {
   const raw = options.store ?? (await openTestStore());
   const metrics = createMetrics();
   const store = serviceStore(raw, metrics, { maxBatch: 100, maxWaitMs: 0 });
@@ -51,6 +51,7 @@ export async function startTestApp(options: { store?: AuthzStore; now?: () => Da
     metrics,
     expectedSchema: () => served,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.rateLimitPerMinute ? { rateLimitPerMinute: options.rateLimitPerMinute } : {}),
   });
   return { app, store, pseudonymize, logs, audit, close: () => store.close() };
 }
