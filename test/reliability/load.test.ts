@@ -19,6 +19,8 @@ beforeAll(async () => {
   api = new Api(t.app);
   await api.ok(201, 'rep:LOWNER1', 'post', '/v1/businesses', { bn: BN, name: 'Under Load' });
   for (const a of ADMINS) await api.ok(201, 'rep:LOWNER1', 'put', `/v1/businesses/${BN}/employees/${a}`, { role: 'senior_admin' });
+  // a junior administrator who keeps trying to make representatives administrators: refused
+  await api.ok(201, 'rep:LOWNER1', 'put', `/v1/businesses/${BN}/employees/LJUNIOR`, { role: 'junior_admin' });
   await api.ok(201, 'client:trust:T60606060', 'put', `/v1/clients/trust/T60606060/authorizations/business/${BN}`, { level: 2 });
 });
 afterAll(async () => {
@@ -27,7 +29,7 @@ afterAll(async () => {
 
 it(`${SECONDS} s of checks and writes: no 5xx, every acknowledged write visible, no refused one`, async () => {
   const until = Date.now() + SECONDS * 1000;
-  const tally = { checks: 0, writes: 0, acknowledged: 0, refused: 0, fiveHundreds: 0 };
+  const tally = { checks: 0, writes: 0, acknowledged: 0, refused: 0, fiveHundreds: 0, escalations: 0 };
   /** what each rep's role must be: the last acknowledged write; each admin owns its reps, so its writes are ordered */
   const expected = new Map<string, Role | null>();
   const writer = async (admin: string, seed: number) => {
@@ -64,7 +66,20 @@ it(`${SECONDS} s of checks and writes: no 5xx, every acknowledged write visible,
       else expect(res.body.results.map((r: { allowed: boolean }) => r.allowed)).toEqual([true, true]);
     }
   };
-  await Promise.all([...ADMINS.map((a, i) => writer(a, i + 1)), checker(101), checker(102)]);
+  /** writes that must never land: a junior administrator giving the senior_admin role */
+  const intruder = async (seed: number) => {
+    const rand = rng(seed);
+    while (Date.now() < until) {
+      const admin = ADMINS[Math.floor(rand() * ADMINS.length)]!;
+      const rep = `${admin.slice(1, 3)}${admin.slice(-1)}${String(Math.floor(rand() * 20)).padStart(4, '0')}`;
+      const res = await api.as('rep:LJUNIOR', 'put', `/v1/businesses/${BN}/employees/${rep}`, { role: 'senior_admin' });
+      tally.writes++;
+      if (res.status >= 500) tally.fiveHundreds++;
+      if (res.status < 300) tally.escalations++;
+      else tally.refused++;
+    }
+  };
+  await Promise.all([...ADMINS.map((a, i) => writer(a, i + 1)), intruder(77), checker(101), checker(102)]);
 
   const list = await api.ok(200, 'rep:LOWNER1', 'get', `/v1/businesses/${BN}/employees`);
   const actual = new Map<string, Role | null>((list.body.employees as Array<{ repId: string; role: Role }>).map((e) => [e.repId, e.role]));
@@ -73,7 +88,11 @@ it(`${SECONDS} s of checks and writes: no 5xx, every acknowledged write visible,
   for (const [rep, role] of expected) {
     if ((actual.get(rep) ?? null) !== role) lost++;
   }
-  for (const rep of actual.keys()) if (!expected.has(rep) && !ADMINS.includes(rep) && rep !== 'LOWNER1') phantom++;
+  for (const [rep, role] of actual) {
+    if (ADMINS.includes(rep) || rep === 'LOWNER1' || rep === 'LJUNIOR') continue;
+    // visible without an acknowledged write, or holding the role only refused writes gave
+    if (!expected.has(rep) || role === 'senior_admin') phantom++;
+  }
   process.stdout.write(
     `load: ${SECONDS} s, ${tally.checks} checks and ${tally.writes} writes sent (${tally.acknowledged} acknowledged, ${tally.refused} refused), ${tally.fiveHundreds} 5xx, ${lost} lost writes, ${phantom} unacknowledged writes visible\n`,
   );
@@ -81,4 +100,6 @@ it(`${SECONDS} s of checks and writes: no 5xx, every acknowledged write visible,
   expect(lost).toBe(0);
   expect(phantom).toBe(0);
   expect(tally.acknowledged).toBeGreaterThan(0);
+  expect(tally.refused).toBeGreaterThan(0);
+  expect(tally.escalations).toBe(0);
 }, (SECONDS + 120) * 1000);
