@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { demoInstructions, seedDemo } from './demo.js';
 import { createPseudonymizer } from './domain/pseudonym.js';
 import { createApp } from './http/app.js';
+import { createHttpServer } from './http/server.js';
 import { createAuditLogger, createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { connectStore, serviceStore } from './spicedb/index.js';
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
     expectedSchema: () => servedSchema,
     rateLimitPerMinute: config.rateLimitPerMinute,
   });
-  const server: Server = app.listen(config.port, config.host, () => {
+  const server: Server = createHttpServer(app).listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info({ host: config.host, port }, 'listening');
@@ -84,8 +85,6 @@ async function main(): Promise<void> {
       process.stderr.write(demoInstructions(`http://${config.host}:${port}`, demoKey?.secret ?? '<your check key>') + '\n');
     }
   });
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
 
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');

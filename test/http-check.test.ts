@@ -152,6 +152,21 @@ describe('bad input: 400 naming the field, never the SIN', () => {
     expect(res.body.errors[0].path).toBe('headers.RAC-At-Least-As-Fresh');
   });
 
+  it('a well-formed token SpiceDB never issued: 400, not a 5xx', async () => {
+    const res = await check(ok).set('RAC-At-Least-As-Fresh', 'v');
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].message).toBe('is not a valid consistency token');
+    const lookup = await request(t.app).get('/v1/reps/A1B2C3D/clients').set(bearer(KEYS.check)).set('RAC-At-Least-As-Fresh', 'abc');
+    expect(lookup.status).toBe(400);
+  });
+
+  it('a known path with another method: 405 with Allow', async () => {
+    const res = await request(t.app).delete('/v1/check').set(bearer(KEYS.check));
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('POST');
+    expect((await request(t.app).put('/healthz')).headers.allow).toBe('GET, HEAD');
+  });
+
   it('a body over 1 MiB: 413', async () => {
     const big = { ...ok, rep: 'x'.repeat(1024 * 1024 + 10) };
     const res = await check(big);

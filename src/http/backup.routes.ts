@@ -42,7 +42,7 @@ export function backupRoutes(store: AuthzStore): RouteSpec[] {
       summary: 'Write relationships from NDJSON (as GET /v1/export writes them), in batches; idempotent',
       scope: 'ops',
       responses: {
-        200: { description: 'imported', schema: z.object({ imported: z.number().int(), consistencyToken: z.string() }), token: true },
+        200: { description: 'imported', schema: z.object({ imported: z.number().int(), consistencyToken: z.string().optional() }), token: true },
       },
       handler: async (req: Request, res: Response, { ctx }) => {
         const lines = createInterface({ input: req, crlfDelay: Infinity });

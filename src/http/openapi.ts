@@ -11,8 +11,11 @@ const COMMON_ERRORS: Record<number, string> = {
   401: 'missing or unknown API key',
   403: 'the key lacks the scope, or (type …/forbidden-actor) the actor may not do this',
   404: 'not found',
+  405: 'method not allowed on this path',
   409: 'the current state does not allow it',
   413: 'body over 1 MiB',
+  429: 'this API key is over its request budget (Retry-After)',
+  431: 'request line or headers too large (refused by the HTTP server before any handler)',
   500: 'internal error',
   503: 'SpiceDB unavailable: no decision was made (Retry-After)',
   504: 'SpiceDB did not answer in time: no decision was made',
@@ -32,13 +35,15 @@ function operation(spec: RouteSpec): ZodOpenApiOperationObject {
   for (const [status, r] of Object.entries(spec.responses)) {
     responses[status] = {
       description: r.description,
-      ...(r.token ? { headers: z.object({ [TOKEN_OUT_HEADER]: z.string().meta({ description: 'ZedToken of the write' }) }) } : {}),
+      // absent when nothing was written (e.g. deleting what does not exist)
+      ...(r.token ? { headers: z.object({ [TOKEN_OUT_HEADER]: z.string().optional().meta({ description: 'ZedToken of the write' }) }) } : {}),
       ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : {}),
     };
   }
-  const errors = new Set<number>([500, ...(spec.errors ?? [])]);
+  const errors = new Set<number>([431, 500, ...(spec.errors ?? [])]);
   if (spec.params || spec.query || spec.body || spec.actor) errors.add(400);
-  if (spec.scope) [401, 403, 503, 504].forEach((e) => errors.add(e));
+  // scoped routes also read the consistency header (400), a key's budget (429) and SpiceDB
+  if (spec.scope) [400, 401, 403, 429, 503, 504].forEach((e) => errors.add(e));
   if (spec.body) errors.add(413);
   for (const e of [...errors].sort()) {
     responses[String(e)] = { description: COMMON_ERRORS[e] ?? 'error', content: { 'application/problem+json': { schema: problemSchema } } };

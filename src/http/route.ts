@@ -10,6 +10,7 @@ import type { CommandContext } from '../domain/admin-kit.js';
 import type { Consistency } from '../domain/store-port.js';
 import { requireScope } from './auth.js';
 import { consistencyOf } from './consistency.js';
+import { HttpProblem, problemType } from './problem.js';
 
 export const ACTOR_HEADER = 'RAC-Actor';
 export const TOKEN_OUT_HEADER = 'RAC-Consistency-Token';
@@ -61,7 +62,9 @@ function parseWithPrefix<T>(schema: z.ZodType<T> | undefined, value: unknown, pr
 }
 
 export function mount(router: Router, routes: RouteSpec[]): void {
+  const methods = new Map<string, string[]>();
   for (const spec of routes) {
+    methods.set(spec.path, [...(methods.get(spec.path) ?? []), spec.method.toUpperCase()]);
     const handlers = [];
     if (spec.scope) handlers.push(requireScope(spec.scope));
     handlers.push(async (req: Request, res: Response) => {
@@ -82,6 +85,16 @@ export function mount(router: Router, routes: RouteSpec[]): void {
       await spec.handler(req, res, { params, query, body, ctx, consistency });
     });
     router[spec.method](spec.path, ...handlers);
+  }
+  // a known path asked with another method: 405 naming the allowed ones
+  for (const [path, allowed] of methods) {
+    const allow = [...new Set([...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])])].join(', ');
+    router.all(path, () => {
+      throw new HttpProblem(
+        { type: problemType('method-not-allowed'), title: 'Method not allowed', status: 405, detail: `Allowed: ${allow}.` },
+        { Allow: allow },
+      );
+    });
   }
 }
 

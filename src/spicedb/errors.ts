@@ -5,6 +5,7 @@
 import {
   ConflictError,
   DomainError,
+  InvalidRequestError,
   StoreInternalError,
   StoreRejectedError,
   StoreTimeoutError,
@@ -34,7 +35,15 @@ export function grpcCodeOf(err: unknown): GrpcCodeName | undefined {
 /** Maps any failure of a SpiceDB call to a domain error; `operation` names the call for logs. */
 export function toDomainError(err: unknown, operation: string): DomainError {
   if (err instanceof DomainError) return err;
-  const mapped = mapByCode(grpcCodeOf(err), operation);
+  const code = grpcCodeOf(err);
+  const message = String((err as { message?: unknown })?.message ?? '');
+  // the one InvalidArgument a caller causes: a consistency token SpiceDB did not issue
+  const mapped =
+    code === 'InvalidArgument' && /revision|zedtoken/i.test(message)
+      ? new InvalidRequestError('The consistency token is not one this service issued.', [
+          { path: 'RAC-At-Least-As-Fresh', message: 'is not a valid consistency token' },
+        ])
+      : mapByCode(code, operation);
   // the engine's own words stay on `cause`, for the service's logs only
   mapped.cause = err;
   return mapped;
