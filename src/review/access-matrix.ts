@@ -15,7 +15,7 @@ import {
   type Privilege,
   type Role,
 } from '../domain/permissions.js';
-import type { CheckQuery, Relationship } from '../domain/store-port.js';
+import type { AuthzStore, CheckQuery, Relationship } from '../domain/store-port.js';
 import { openStore } from '../spicedb/index.js';
 
 export type PrivilegeState = Privilege | 'none';
@@ -39,10 +39,11 @@ const CLIENTS: Record<ClientType, ClientKey> = {
 
 /**
  * The matrix under the table's assumptions (rac-access.md section 3): an active business, active
- * associations, each client authorized at level 2 and in no BN group.
+ * associations, each client authorized at level 2 and in no BN group. Asked of a scratch embedded
+ * engine loaded with the schema, or of `into` (a store of the tests' choosing, left open).
  */
-export async function computeMatrix(schemaText: string): Promise<MatrixRow[]> {
-  const store = await openStore({ backend: 'embedded' }, schemaText);
+export async function computeMatrix(schemaText: string, into?: AuthzStore): Promise<MatrixRow[]> {
+  const store = into ?? (await openStore({ backend: 'embedded' }, schemaText));
   try {
     const rels: Relationship[] = [facts.registered(BN)];
     for (const role of ROLES) {
@@ -79,7 +80,7 @@ export async function computeMatrix(schemaText: string): Promise<MatrixRow[]> {
     }
     return rows;
   } finally {
-    await store.close();
+    if (!into) await store.close();
   }
 }
 
