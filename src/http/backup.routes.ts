@@ -6,11 +6,8 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { exportRelationships, importRelationships } from '../domain/backup.js';
 import { route, sendWrite, type RouteSpec } from './route.js';
+import { writeChunk } from './stream.js';
 import type { AuthzStore } from '../domain/store-port.js';
-
-async function writeChunk(res: Response, chunk: string): Promise<void> {
-  if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve));
-}
 
 export function backupRoutes(store: AuthzStore): RouteSpec[] {
   return [

@@ -1,6 +1,5 @@
 // Lookups (scope `check`): the clients a rep reaches, streamed page by page, and the reps who
 // reach a client.
-import type { Response } from 'express';
 import { z } from 'zod';
 import { InvalidRequestError } from '../domain/errors.js';
 import { clientPermissionApplies, type ClientPermission } from '../domain/permissions.js';
@@ -8,12 +7,8 @@ import { resolveClient } from '../domain/objects.js';
 import { repIdSchema } from '../domain/identifiers.js';
 import { clientParams, clientRepsQuery, clientsPageResponse, repClientsQuery, repsResponse } from './api.schemas.js';
 import { route, type RouteSpec } from './route.js';
+import { writeChunk } from './stream.js';
 import type { Services } from './services.js';
-
-/** writes a chunk, waiting for the socket to drain when its buffer is full */
-async function writeChunk(res: Response, chunk: string): Promise<void> {
-  if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve));
-}
 
 export function lookupRoutes(s: Services): RouteSpec[] {
   return [
