@@ -32,7 +32,7 @@ async function main(): Promise<void> {
 
   const schemaText = readFileSync(SCHEMA_URL, 'utf8');
   const metrics = createMetrics({ defaultMetrics: true });
-  const store = serviceStore(await connectStore(config.spicedb), metrics, config.checkBatch);
+  const store = serviceStore(await connectStore(config.spicedb), metrics, config.checkBatch, config.decisionCacheSize);
   const auditLog = createAuditLogger();
   const pseudonymize = createPseudonymizer(config.pseudonymKey);
   let servedSchema: string | undefined;

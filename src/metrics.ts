@@ -8,6 +8,7 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   spicedbDuration: Histogram<'call' | 'outcome'>;
   checkOutcomes: Counter<'outcome'>;
+  decisionCache: Counter<'result'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -33,6 +34,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'rac_check_outcomes_total',
       help: 'Check answers: allowed, denied, or error (could not decide)',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    decisionCache: new Counter({
+      name: 'rac_decision_cache_total',
+      help: 'Checks answered from the decision cache (hit) or sent to SpiceDB (miss, bypass)',
+      labelNames: ['result'],
       registers: [registry],
     }),
   };

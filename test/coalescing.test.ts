@@ -84,4 +84,43 @@ describe('coalescing', () => {
     expect((r2[0] as PromiseFulfilledResult<{ allowed: boolean }>).value.allowed).toBe(true);
     expect((r2[2] as PromiseFulfilledResult<{ allowed: boolean }>).value.allowed).toBe(false);
   });
+
+  it('with maxInFlight, checks that arrive while the engine is busy gather into the next call', async () => {
+    const { store, calls } = fakeStore();
+    // an engine that takes a while per call
+    const slow = { ...store, checkBulk: async (qs: CheckQuery[], c: Consistency) => {
+      await new Promise((r) => setTimeout(r, 30));
+      return store.checkBulk(qs, c);
+    } } as AuthzStore;
+    const s = coalesceChecks(slow, { maxBatch: 100, maxWaitMs: 0, maxInFlight: 1 });
+    const first = [s.check(q('Y1'), ML), s.check(q('N2'), ML)];
+    const later: Array<Promise<{ allowed: boolean }>> = [];
+    // five more turns while the first call is in flight
+    for (let turn = 0; turn < 5; turn++) {
+      await new Promise((r) => setImmediate(r));
+      later.push(s.check(q(`Y${10 + turn}`), ML), s.check(q(`N${20 + turn}`), ML));
+    }
+    const answers = await Promise.all([...first, ...later]);
+    expect(calls.map((c) => c.size)).toEqual([2, 10]);
+    expect(answers.map((a) => a.allowed)).toEqual([true, false, ...Array.from({ length: 5 }, () => [true, false]).flat()]);
+  });
+
+  it('with maxInFlight, full batches queue in order and every check is answered', async () => {
+    const { store, calls } = fakeStore();
+    let running = 0;
+    let most = 0;
+    const slow = { ...store, checkBulk: async (qs: CheckQuery[], c: Consistency) => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return store.checkBulk(qs, c);
+    } } as AuthzStore;
+    const s = coalesceChecks(slow, { maxBatch: 10, maxWaitMs: 0, maxInFlight: 2 });
+    const ids = Array.from({ length: 95 }, (_, i) => (i % 2 ? `Y${i}` : `N${i}`));
+    const answers = await Promise.all(ids.map((id) => s.check(q(id), ML)));
+    expect(answers.map((a) => a.allowed)).toEqual(ids.map((id) => id.startsWith('Y')));
+    expect(most).toBe(2);
+    expect(calls.map((c) => c.size)).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 5]);
+  });
 });

@@ -13,7 +13,8 @@ describe('configuration', () => {
       spicedb: { backend: 'embedded' },
       generatedKey: true,
       logLevel: 'info',
-      checkBatch: { maxBatch: 100, maxWaitMs: 0 },
+      checkBatch: { maxBatch: 100, maxWaitMs: 0, maxInFlight: 0 },
+      decisionCacheSize: 100000,
       rateLimitPerMinute: 600000,
     });
     expect(c.apiKeys).toHaveLength(1);

@@ -6,6 +6,11 @@
 // a check costs a few tens of microseconds; over gRPC, one call instead of many saves round trips.
 // Failure stays per caller: a failed batch fails every check in it (fail closed), a failed item
 // fails only its caller.
+//
+// Under load, batches grow by themselves: at most maxInFlight bulk calls run at once (on the
+// embedded engine, one per core is what it can use), and checks that arrive meanwhile gather in
+// the open batch (up to maxBatch; full batches queue in order) until a call returns. At low load
+// nothing waits: a lone check goes out at the end of its turn.
 import type { AuthzStore, CheckAnswer, CheckQuery, Consistency } from '../domain/store-port.js';
 
 export interface CoalescingOptions {
@@ -13,6 +18,8 @@ export interface CoalescingOptions {
   maxBatch: number;
   /** 0: flush at the end of the current event-loop turn; otherwise wait at most this long */
   maxWaitMs: number;
+  /** at most this many bulk calls at once (0: no bound); the rest gather and wait their turn */
+  maxInFlight?: number;
 }
 
 interface Waiting {
@@ -24,30 +31,73 @@ interface Waiting {
 interface Batch {
   consistency: Consistency;
   items: Waiting[];
+  /** handed over: sent, or queued to be sent */
   sent: boolean;
+  /** its time has come; it goes as soon as a call slot is free */
+  ready: boolean;
 }
 
 const keyOf = (c: Consistency) => (c.kind === 'atLeastAsFresh' ? `fresh:${c.token}` : c.kind);
 
 export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): AuthzStore {
   const open = new Map<string, Batch>();
+  /** batches due to go, in the order they became due, waiting for a free call slot */
+  const due: Batch[] = [];
+  const maxInFlight = options.maxInFlight && options.maxInFlight > 0 ? options.maxInFlight : Infinity;
+  let inFlight = 0;
 
-  const flush = (key: string, batch: Batch) => {
-    if (batch.sent) return; // already sent when it filled up
-    batch.sent = true;
-    if (open.get(key) === batch) open.delete(key);
+  const send = (batch: Batch) => {
+    inFlight++;
     const items = batch.items;
-    inner.checkBulk(items.map((i) => i.query), batch.consistency).then(
-      ({ results, checkedAt }) => {
-        results.forEach((r, i) => {
-          if ('allowed' in r) items[i]!.resolve({ allowed: r.allowed, checkedAt });
-          else items[i]!.reject(r.error);
-        });
-      },
-      (err: Error) => {
-        for (const i of items) i.reject(err);
-      },
-    );
+    inner
+      .checkBulk(
+        items.map((i) => i.query),
+        batch.consistency,
+      )
+      .then(
+        ({ results, checkedAt }) => {
+          results.forEach((r, i) => {
+            if ('allowed' in r) items[i]!.resolve({ allowed: r.allowed, checkedAt });
+            else items[i]!.reject(r.error);
+          });
+        },
+        (err: Error) => {
+          for (const i of items) i.reject(err);
+        },
+      )
+      .finally(() => {
+        inFlight--;
+        pump();
+      });
+  };
+
+  const pump = () => {
+    while (inFlight < maxInFlight) {
+      const next = due.shift();
+      if (next) {
+        send(next);
+        continue;
+      }
+      // nothing queued: an open batch whose time has come, or that waited for a slot, goes now
+      const waiting = [...open.entries()].find(([, b]) => b.ready);
+      if (!waiting) return;
+      open.delete(waiting[0]);
+      waiting[1].sent = true;
+      send(waiting[1]);
+    }
+  };
+
+  /** the batch's time has come (end of turn, wait elapsed, or full) */
+  const flush = (key: string, batch: Batch, full = false) => {
+    if (batch.sent) return; // already sent or queued
+    if (full) {
+      batch.sent = true;
+      if (open.get(key) === batch) open.delete(key);
+      due.push(batch);
+    } else {
+      batch.ready = true;
+    }
+    pump();
   };
 
   const check = (query: CheckQuery, consistency: Consistency): Promise<CheckAnswer> =>
@@ -55,14 +105,14 @@ export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): A
       const key = keyOf(consistency);
       let batch = open.get(key);
       if (!batch) {
-        const fresh: Batch = { consistency, items: [], sent: false };
+        const fresh: Batch = { consistency, items: [], sent: false, ready: false };
         open.set(key, fresh);
         batch = fresh;
         if (options.maxWaitMs > 0) setTimeout(() => flush(key, fresh), options.maxWaitMs);
         else setImmediate(() => flush(key, fresh));
       }
       batch.items.push({ query, resolve, reject });
-      if (batch.items.length >= options.maxBatch) flush(key, batch);
+      if (batch.items.length >= options.maxBatch) flush(key, batch, true);
     });
 
   return {

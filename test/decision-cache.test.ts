@@ -1,0 +1,168 @@
+// The embedded backend's decision cache: answers are reused only while nothing that could change
+// them has happened (a write, a delete, a schema change, an expiry this process wrote), misses are
+// asked at least as fresh as the newest write, and it fails closed.
+import { describe, expect, it } from '@jest/globals';
+import { StoreUnavailableError } from '../src/domain/errors.js';
+import type { AuthzStore, CheckQuery, Consistency, Relationship } from '../src/domain/store-port.js';
+import { cacheDecisions } from '../src/spicedb/decision-cache.js';
+
+/** a stand-in engine over a set of "subject may" facts; records the consistency of every call */
+function fakeEngine() {
+  const allowed = new Set<string>();
+  const asked: Array<{ n: number; consistency: Consistency }> = [];
+  let revision = 0;
+  let down = false;
+  let slow: Promise<void> | undefined;
+  const answer = (q: CheckQuery) => allowed.has(`${q.subject.id}:${q.resource.id}`);
+  const engine = {
+    kind: 'embedded',
+    check: async (q: CheckQuery, consistency: Consistency) => {
+      asked.push({ n: 1, consistency });
+      if (slow) await slow;
+      if (down) throw new StoreUnavailableError('down');
+      return { allowed: answer(q), checkedAt: `r${revision}` };
+    },
+    checkBulk: async (qs: CheckQuery[], consistency: Consistency) => {
+      asked.push({ n: qs.length, consistency });
+      if (down) throw new StoreUnavailableError('down');
+      return { checkedAt: `r${revision}`, results: qs.map((q) => (q.permission === 'broken' ? { error: new StoreUnavailableError('item') } : { allowed: answer(q) })) };
+    },
+    checkWithTrace: async (q: CheckQuery) => ({ allowed: answer(q), checkedAt: `r${revision}` }),
+    write: async (updates: Array<{ operation: string; relationship: Relationship }>) => {
+      for (const u of updates) {
+        const k = `${u.relationship.subject.id}:${u.relationship.resource.id}`;
+        if (u.operation === 'delete') allowed.delete(k);
+        else allowed.add(k);
+      }
+      return { token: `r${++revision}` };
+    },
+    deleteRelationships: async () => {
+      allowed.clear();
+      return { token: `r${++revision}` };
+    },
+    writeSchema: async () => {},
+  } as unknown as AuthzStore;
+  return {
+    engine,
+    asked,
+    setDown: (d: boolean) => (down = d),
+    hold: () => {
+      let release!: () => void;
+      slow = new Promise((r) => (release = r));
+      return () => {
+        slow = undefined;
+        release();
+      };
+    },
+  };
+}
+
+const ML: Consistency = { kind: 'minimizeLatency' };
+const q = (rep: string, client = 'T1', permission = 'view'): CheckQuery => ({ resource: { type: 'trust_client', id: client }, permission, subject: { type: 'rep', id: rep } });
+const grant = (rep: string, client = 'T1', expiresAt?: Date) => ({
+  operation: 'touch' as const,
+  relationship: { resource: { type: 'trust_client', id: client }, relation: 'rep_level_1', subject: { type: 'rep', id: rep }, expiresAt },
+});
+const revoke = (rep: string, client = 'T1') => ({ ...grant(rep, client), operation: 'delete' as const });
+
+describe('decision cache', () => {
+  it('answers a repeated check without asking the engine, until a write', async () => {
+    const f = fakeEngine();
+    const counts: Record<string, number> = {};
+    const s = cacheDecisions(f.engine, { maxEntries: 100, count: (r, n) => (counts[r] = (counts[r] ?? 0) + n) });
+    await s.write([grant('A')]);
+    expect((await s.check(q('A'), ML)).allowed).toBe(true);
+    expect((await s.check(q('A'), ML)).allowed).toBe(true);
+    expect(f.asked).toHaveLength(1);
+    expect(counts).toEqual({ miss: 1, hit: 1 });
+    await s.write([revoke('A')]);
+    expect((await s.check(q('A'), ML)).allowed).toBe(false);
+    expect(f.asked).toHaveLength(2);
+  });
+
+  it('asks misses at least as fresh as the newest write (a minimize-latency snapshot could predate it)', async () => {
+    const f = fakeEngine();
+    const s = cacheDecisions(f.engine, { maxEntries: 100 });
+    const { token } = await s.write([grant('A')]);
+    await s.check(q('A'), ML);
+    await s.checkBulk([q('B'), q('C')], ML);
+    expect(f.asked.map((a) => a.consistency)).toEqual([
+      { kind: 'atLeastAsFresh', token },
+      { kind: 'atLeastAsFresh', token },
+    ]);
+  });
+
+  it('does not keep an answer computed while a write completed', async () => {
+    const f = fakeEngine();
+    const s = cacheDecisions(f.engine, { maxEntries: 100 });
+    await s.write([grant('A')]);
+    const release = f.hold();
+    const inFlight = s.check(q('A'), ML);
+    await s.write([revoke('A')]);
+    release();
+    await inFlight;
+    expect((await s.check(q('A'), ML)).allowed).toBe(false);
+  });
+
+  it('empties itself when an expiry it wrote is reached', async () => {
+    const f = fakeEngine();
+    let clock = 1_000_000;
+    const s = cacheDecisions(f.engine, { maxEntries: 100, now: () => clock });
+    await s.write([grant('A', 'T1', new Date(clock + 60_000))]);
+    await s.check(q('B'), ML);
+    await s.check(q('B'), ML);
+    expect(f.asked).toHaveLength(1);
+    clock += 59_500; // within the margin before the expiry
+    await s.check(q('B'), ML);
+    expect(f.asked).toHaveLength(2);
+    await s.check(q('B'), ML);
+    expect(f.asked).toHaveLength(2);
+  });
+
+  it('sends fully consistent checks, traced checks and tokens it never saw to the engine', async () => {
+    const f = fakeEngine();
+    const s = cacheDecisions(f.engine, { maxEntries: 100 });
+    const { token } = await s.write([grant('A')]);
+    await s.check(q('A'), ML);
+    await s.check(q('A'), { kind: 'fullyConsistent' });
+    await s.check(q('A'), { kind: 'atLeastAsFresh', token: 'from-elsewhere' });
+    expect(f.asked).toHaveLength(3);
+    // a token this process issued is satisfied by what it holds
+    await s.check(q('A'), { kind: 'atLeastAsFresh', token });
+    expect(f.asked).toHaveLength(3);
+  });
+
+  it('fails closed: errors are not cached, and an engine error empties the cache', async () => {
+    const f = fakeEngine();
+    const s = cacheDecisions(f.engine, { maxEntries: 100 });
+    await s.write([grant('A')]);
+    expect((await s.check(q('A'), ML)).allowed).toBe(true);
+    f.setDown(true);
+    await expect(s.check(q('Z'), ML)).rejects.toBeInstanceOf(StoreUnavailableError);
+    // the cached "yes" for A is gone: while the engine cannot answer, nothing says yes
+    await expect(s.check(q('A'), ML)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(s.checkBulk([q('A')], ML)).rejects.toBeInstanceOf(StoreUnavailableError);
+    f.setDown(false);
+    expect((await s.check(q('A'), ML)).allowed).toBe(true);
+  });
+
+  it('bulk checks take what is cached and ask only for the rest, in order', async () => {
+    const f = fakeEngine();
+    const s = cacheDecisions(f.engine, { maxEntries: 100 });
+    await s.write([grant('A'), grant('C')]);
+    await s.check(q('A'), ML);
+    const r = await s.checkBulk([q('A'), q('B'), q('C'), q('D', 'T1', 'broken')], ML);
+    expect(r.results).toEqual([{ allowed: true }, { allowed: false }, { allowed: true }, { error: expect.any(StoreUnavailableError) }]);
+    expect(f.asked.map((a) => a.n)).toEqual([1, 3]);
+    // an item that failed empties the cache (fail closed), so A is asked again
+    await s.check(q('A'), ML);
+    expect(f.asked.map((a) => a.n)).toEqual([1, 3, 1]);
+  });
+
+  it('keeps at most maxEntries answers', async () => {
+    const f = fakeEngine();
+    const s = cacheDecisions(f.engine, { maxEntries: 2 });
+    for (const rep of ['A', 'B', 'C', 'A']) await s.check(q(rep), ML);
+    expect(f.asked).toHaveLength(4);
+  });
+});
