@@ -8,6 +8,8 @@
 #                                       waiting until it answers; writes .data/spicedb.env
 #   scripts/spicedb-server.sh stop      stop that spicedb
 #   scripts/spicedb-server.sh env       print the env file (source it to point rac-authz at it)
+#   scripts/spicedb-server.sh datastore install, then print SPICEDB_BIN and SPICEDB_DATASTORE_URI
+#                                       (for tests that start their own spicedb nodes on it)
 #
 # Variables: SPICEDB_DB (database name, default racauthz), SPICEDB_GRPC_PORT (50151),
 # SPICEDB_HTTP_PORT (8543, SpiceDB's HTTP gateway), FRESH=1 (drop and recreate the database).
@@ -158,5 +160,9 @@ case "${1:-start}" in
   start) start ;;
   stop) stop ;;
   env) cat "$ENV_FILE" ;;
-  *) echo "usage: $0 install|start|stop|env" >&2; exit 2 ;;
+  datastore)
+    install >&2
+    printf 'SPICEDB_BIN=%s\nSPICEDB_DATASTORE_URI=%s\n' "$SPICEDB" "$DATASTORE_URI"
+    ;;
+  *) echo "usage: $0 install|start|stop|env|datastore" >&2; exit 2 ;;
 esac

@@ -1,7 +1,9 @@
 // The server backend: a SpiceDB server over gRPC with a preshared key (a cluster on Postgres or
 // CockroachDB in production). Every call carries a deadline shorter than the HTTP timeout, and
 // calls fail fast while SpiceDB is unreachable (no waitForReady): the caller gets a 503 at once
-// and the channel reconnects on its own when SpiceDB is back.
+// and the channel reconnects on its own when SpiceDB is back. Calls are spread round-robin over
+// every node the endpoint names (a list of addresses) or resolves to (a name with several
+// addresses), skipping nodes that are down.
 import { deadlineInterceptor, v1 } from '@authzed/authzed-node';
 import type { SpiceDbApi } from './spicedb-api.js';
 
@@ -17,9 +19,35 @@ export interface ServerOptions {
   deadlineMs: number;
 }
 
+/** The gRPC target for SPICEDB_ENDPOINT: `host:port` as it is; a list `a:p,b:p` as grpc's `ipv4:a:p,b:p`. */
+export function channelTarget(endpoint: string): string {
+  return endpoint.includes(',') ? `ipv4:${endpoint}` : endpoint;
+}
+
+const PERMISSIONS_SERVICE = 'authzed.api.v1.PermissionsService';
+/**
+ * Round-robin over the nodes that are up. A check that fails with UNAVAILABLE (its node died
+ * with the call in flight) is tried once more, and round-robin sends the retry to another node:
+ * a check only reads. Writes, deletes and streams are never retried: a write whose connection
+ * dropped may have committed, and its caller must decide (it gets a 503).
+ */
+export const SERVICE_CONFIG = {
+  loadBalancingConfig: [{ round_robin: {} }],
+  methodConfig: [
+    {
+      name: [
+        { service: PERMISSIONS_SERVICE, method: 'CheckPermission' },
+        { service: PERMISSIONS_SERVICE, method: 'CheckBulkPermissions' },
+      ],
+      retryPolicy: { maxAttempts: 2, initialBackoff: '0.01s', maxBackoff: '0.01s', backoffMultiplier: 1, retryableStatusCodes: ['UNAVAILABLE'] },
+    },
+  ],
+};
+
 export function connectServer(o: ServerOptions): SpiceDbApi {
   const security = o.insecure ? v1.ClientSecurity.INSECURE_PLAINTEXT_CREDENTIALS : v1.ClientSecurity.SECURE;
-  const client = v1.NewClient(o.token, o.endpoint, security, PRECONNECT_PERMISSIONS, {
+  const client = v1.NewClient(o.token, channelTarget(o.endpoint), security, PRECONNECT_PERMISSIONS, {
+    'grpc.service_config': JSON.stringify(SERVICE_CONFIG),
     // keep the connection warm and notice a dead peer quickly
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_timeout_ms': 5_000,

@@ -20,6 +20,7 @@ import * as rq from './requests.js';
 import type { SpiceDbApi } from './spicedb-api.js';
 
 const DELETE_PAGE = 1000;
+const UNAVAILABLE = 14; // google.rpc.Code
 const HAS = v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION;
 const CONDITIONAL = v1.CheckPermissionResponse_Permissionship.CONDITIONAL_PERMISSION;
 
@@ -86,7 +87,8 @@ export class SpiceDbStore implements AuthzStore {
       throw toDomainError(new Error('code = Internal desc = pair count'), 'CheckBulkPermissions');
     }
     // SpiceDB answers pairs in request order.
-    const results = res.pairs.map((pair) => {
+    const pairs = await this.reaskUnavailable(queries, consistency, res.pairs);
+    const results = pairs.map((pair) => {
       if (pair.response.oneofKind === 'item') {
         try {
           return { allowed: isAllowed(pair.response.item.permissionship, 'CheckBulkPermissions') };
@@ -98,6 +100,30 @@ export class SpiceDbStore implements AuthzStore {
       return { error: toDomainError({ code: status?.code ?? 13 }, 'CheckBulkPermissions') };
     });
     return { results, checkedAt: res.checkedAt?.token ?? '' };
+  }
+
+  /**
+   * A bulk item SpiceDB answered UNAVAILABLE (in a cluster: the node it dispatched to went away
+   * mid-check) is asked once more, with the others like it: a check only reads. An item that
+   * fails again keeps its error (503).
+   */
+  private async reaskUnavailable(
+    queries: CheckQuery[],
+    consistency: Consistency,
+    pairs: v1.CheckBulkPermissionsPair[],
+  ): Promise<v1.CheckBulkPermissionsPair[]> {
+    const again = pairs.flatMap((p, i) => (p.response.oneofKind === 'error' && p.response.error.code === UNAVAILABLE ? [i] : []));
+    if (again.length === 0) return pairs;
+    let res: v1.CheckBulkPermissionsResponse;
+    try {
+      res = await this.api.checkBulkPermissions(rq.bulkRequest(again.map((i) => queries[i]!), consistency));
+    } catch {
+      return pairs;
+    }
+    if (res.pairs.length !== again.length) return pairs;
+    const out = [...pairs];
+    again.forEach((i, k) => (out[i] = res.pairs[k]!));
+    return out;
   }
 
   async write(updates: RelationshipUpdate[], options: WriteOptions = {}): Promise<{ token: string }> {
