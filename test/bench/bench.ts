@@ -3,14 +3,18 @@
 // autocannon at 64 connections. Prints a table and the ratios, writes them to
 // .data/bench/results.json.
 //
-//   embedded: (a) bare Express JSON route, (b) POST /v1/check with varied checks,
-//             (c) POST /v1/check/bulk with 100 checks per request
+//   embedded: (a) bare Express JSON route, (b) POST /v1/check with varied checks, as deployed
+//             (decision cache on, warmed by asking the deck once), (b') the same with the
+//             decision cache off (every check asks the engine), (c) POST /v1/check/bulk with 100
+//             checks per request (cache on)
 //   server:   (d) SpiceDB's HTTP gateway /v1/permissions/check, rac-authz /v1/check on the server
 //             backend, and a direct authzed-node gRPC loop at the same concurrency, same checks
 //             (runs when a SpiceDB server is available: scripts/spicedb-server.sh start, or
 //             BENCH_SERVER=0 to skip)
 //
-// Settings: BENCH_SECONDS (10), BENCH_ROUNDS (2), BENCH_CONNECTIONS (64).
+// Settings: BENCH_SECONDS (10), BENCH_ROUNDS (2), BENCH_CONNECTIONS (64), BENCH_EMBEDDED=0 (server
+// part only), BENCH_DECK (4000 distinct
+// checks, cycled).
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -56,7 +60,8 @@ async function startChild(file: string, env: Record<string, string>): Promise<Ch
 
 const pseudonymize = createPseudonymizer('bench-pseudonym-key-0123456789');
 const { spec } = firm(BN, 1, pseudonymize);
-const deck = checkDeck(spec, 4000, 7);
+const DECK = Number(process.env.BENCH_DECK ?? 4000);
+const deck = checkDeck(spec, DECK, 7);
 const bodies = deck.map((b) => JSON.stringify(b));
 const bulkBodies = Array.from({ length: 40 }, (_, i) => JSON.stringify({ checks: deck.slice(i * 100, i * 100 + 100) }));
 
@@ -146,24 +151,48 @@ const median = (xs: Figure[]): Figure => {
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 };
 
+/** the decision cache's hit / miss counts in the cached rac-authz over the whole run */
+let cacheCounts: Record<string, number> = {};
+
 async function embeddedPart(): Promise<Record<string, Figure>> {
   const barePort = 18301;
   const racPort = 18302;
+  const uncachedPort = 18304;
   await startChild('test/bench/bare-server.ts', { BENCH_PORT: String(barePort) });
   await startChild('test/bench/rac-server.ts', { BENCH_PORT: String(racPort), BENCH_SEED: '1', BENCH_BN: BN });
+  await startChild('test/bench/rac-server.ts', { BENCH_PORT: String(uncachedPort), BENCH_SEED: '1', BENCH_BN: BN, RAC_DECISION_CACHE_SIZE: '0' });
   const auth = { authorization: `Bearer ${BENCH_KEY}` };
-  const runs: Record<string, Figure[]> = { bare: [], check: [], bulk: [] };
+  const runs: Record<string, Figure[]> = { bare: [], check: [], uncached: [], bulk: [] };
+  // Warm-up, stated in the table: the cached rac-authz is asked every question of the deck once
+  // (40 bulk requests) before anything is measured, as a running service has been asked its
+  // callers' recurring questions before. The uncached one gets the same warm-up (it keeps nothing).
+  const warmStart = performance.now();
+  for (const port of [racPort, uncachedPort]) {
+    for (const body of bulkBodies) {
+      const r = await fetch(`http://127.0.0.1:${port}/v1/check/bulk`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body });
+      if (!r.ok) throw new Error(`warm-up: ${r.status}`);
+    }
+  }
+  process.stderr.write(`warm-up: ${DECK} checks asked once of each rac-authz in ${Math.round(performance.now() - warmStart)} ms\n`);
+  const afterWarmUp = (await (await fetch(`http://127.0.0.1:${racPort}/__bench/cache`)).json()) as Record<string, number>;
   for (let round = 0; round < ROUNDS; round++) {
     runs.bare!.push(figure('bare Express JSON route', await cannon(`http://127.0.0.1:${barePort}`, '/v1/check', bodies, {})));
     await loopDelay(racPort);
-    const check = figure('rac-authz POST /v1/check', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check', bodies, auth));
+    const check = figure('rac-authz POST /v1/check (decision cache on, warm)', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check', bodies, auth));
     check.loop = await loopDelay(racPort);
     runs.check!.push(check);
+    await loopDelay(uncachedPort);
+    const uncached = figure('rac-authz POST /v1/check, decision cache off', await cannon(`http://127.0.0.1:${uncachedPort}`, '/v1/check', bodies, auth));
+    uncached.loop = await loopDelay(uncachedPort);
+    runs.uncached!.push(uncached);
     const bulk = figure('rac-authz POST /v1/check/bulk (100)', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check/bulk', bulkBodies, auth), 100);
     bulk.loop = await loopDelay(racPort);
     runs.bulk!.push(bulk);
     process.stderr.write(`embedded round ${round + 1}/${ROUNDS} done\n`);
   }
+  const atEnd = (await (await fetch(`http://127.0.0.1:${racPort}/__bench/cache`)).json()) as Record<string, number>;
+  // measured scenarios only (the warm-up's misses left out)
+  cacheCounts = Object.fromEntries(Object.entries(atEnd).map(([k, v]) => [k, v - (afterWarmUp[k] ?? 0)]));
   return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
 }
 
@@ -207,18 +236,22 @@ async function serverPart(): Promise<Record<string, Figure> | undefined> {
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
-const embedded = await embeddedPart();
+// BENCH_EMBEDDED=0 skips the embedded part (to iterate on the server part)
+const embedded = process.env.BENCH_EMBEDDED === '0' ? undefined : await embeddedPart();
 const server = await serverPart();
-const ratios: Record<string, number> = {
-  'check / bare (target >= 0.6)': round2(embedded.check!.rps / embedded.bare!.rps),
-  'check p99 / p50 (target <= 4)': round2(embedded.check!.p99 / Math.max(embedded.check!.p50, 0.01)),
-  'bulk checks/s / single checks/s': round2(embedded.bulk!.cps / embedded.check!.cps),
-};
+const ratios: Record<string, number> = {};
+if (embedded) {
+  ratios['check / bare (target >= 0.6)'] = round2(embedded.check!.rps / embedded.bare!.rps);
+  ratios['check p99 / p50 (target <= 4)'] = round2(embedded.check!.p99 / Math.max(embedded.check!.p50, 0.01));
+  ratios['check, decision cache off / bare'] = round2(embedded.uncached!.rps / embedded.bare!.rps);
+  ratios['check, decision cache off: p99 / p50'] = round2(embedded.uncached!.p99 / Math.max(embedded.uncached!.p50, 0.01));
+  ratios['bulk checks/s / single checks/s'] = round2(embedded.bulk!.cps / embedded.check!.cps);
+}
 if (server) {
   ratios['server: rac / gateway (target >= 1.0)'] = round2(server.rac!.rps / server.gateway!.rps);
   ratios['server: rac / direct gRPC (target >= 0.7)'] = round2(server.rac!.rps / server.grpc!.rps);
 }
-const all = [...Object.values(embedded), ...Object.values(server ?? {})];
+const all = [...Object.values(embedded ?? {}), ...Object.values(server ?? {})];
 const line = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
 const table = [
   line(['scenario', 'requests/s', 'checks/s', 'p50 ms', 'p99 ms', 'errors', 'event-loop delay p99 ms']),
@@ -229,10 +262,13 @@ const table = [
   line(['---', '---:']),
   ...Object.entries(ratios).map(([k, v]) => line([k, v])),
 ].join('\n');
-process.stdout.write(`\n${CONNECTIONS} connections, ${SECONDS} s per scenario, median of ${ROUNDS} alternating rounds\n\n${table}\n`);
+const hits = cacheCounts.hit ?? 0;
+const misses = cacheCounts.miss ?? 0;
+const cacheLine = `decision cache (cached rac-authz, measured scenarios, single and bulk): ${hits} hits, ${misses} misses (${Math.round((hits / Math.max(hits + misses, 1)) * 1000) / 10}% hits) over a deck of ${DECK} distinct checks`;
+process.stdout.write(`\n${CONNECTIONS} connections, ${SECONDS} s per scenario, median of ${ROUNDS} alternating rounds\n\n${table}\n\n${cacheLine}\n`);
 mkdirSync(`${root}.data/bench`, { recursive: true });
 writeFileSync(
   `${root}.data/bench/results.json`,
-  JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, figures: all, ratios }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, deck: DECK, decisionCache: cacheCounts, figures: all, ratios }, null, 2),
 );
 process.exit(0);

@@ -9,7 +9,7 @@ import { createPseudonymizer } from '../../src/domain/pseudonym.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
-import { openStore, serviceStore, type StoreConfig } from '../../src/spicedb/index.js';
+import { DEFAULT_DECISION_CACHE_SIZE, openStore, serviceStore, type StoreConfig } from '../../src/spicedb/index.js';
 import { firm } from './fixtures.js';
 
 export const BENCH_KEY = 'bench-key-all-scopes';
@@ -21,15 +21,19 @@ const config: StoreConfig = process.env.SPICEDB_ENDPOINT
   : { backend: 'embedded' };
 const raw = await openStore(config, schema);
 const pseudonymize = createPseudonymizer(BENCH_PSEUDONYM_KEY);
+const metrics = createMetrics();
+const maxInFlight = Number(process.env.RAC_CHECK_MAX_IN_FLIGHT ?? 0);
+const batch = process.env.BENCH_NO_COALESCE === '1' ? { maxBatch: 1, maxWaitMs: 0, maxInFlight } : { maxBatch: 100, maxWaitMs: 0, maxInFlight };
+// RAC_DECISION_CACHE_SIZE=0: every check goes to the engine (the decision cache is embedded-only)
+const cacheSize = process.env.RAC_DECISION_CACHE_SIZE === undefined ? DEFAULT_DECISION_CACHE_SIZE : Number(process.env.RAC_DECISION_CACHE_SIZE);
+const store = serviceStore(raw, metrics, batch, cacheSize);
 if (process.env.BENCH_SEED === '1') {
+  // through the service store, as the API writes: the decision cache sees every write and expiry
   const { relationships } = firm(process.env.BENCH_BN ?? '123456789', 1, pseudonymize);
   for (let i = 0; i < relationships.length; i += 1000) {
-    await raw.write(relationships.slice(i, i + 1000).map((relationship) => ({ operation: 'touch', relationship })));
+    await store.write(relationships.slice(i, i + 1000).map((relationship) => ({ operation: 'touch', relationship })));
   }
 }
-const metrics = createMetrics();
-const batch = process.env.BENCH_NO_COALESCE === '1' ? { maxBatch: 1, maxWaitMs: 0 } : { maxBatch: 100, maxWaitMs: 0 };
-const store = serviceStore(raw, metrics, batch);
 const served = await raw.readSchema();
 const app = createApp({
   store,
@@ -48,6 +52,11 @@ outer.get('/__bench/loop', (_req, res) => {
   const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
   res.json({ p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) });
   loop.reset();
+});
+// the decision cache's counts since start: hit, miss, bypass
+outer.get('/__bench/cache', async (_req, res) => {
+  const m = await metrics.decisionCache.get();
+  res.json(Object.fromEntries(m.values.map((v) => [String(v.labels.result), v.value])));
 });
 outer.use(app);
 const server = outer.listen(Number(process.env.BENCH_PORT), '127.0.0.1', () => process.stdout.write('READY\n'));
