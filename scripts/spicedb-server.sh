@@ -113,6 +113,8 @@ stop() {
     fi
     rm -f "$DATA/spicedb.pid"
   fi
+  # the env file describes a running server only
+  rm -f "$ENV_FILE"
 }
 
 start() {

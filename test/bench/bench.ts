@@ -199,7 +199,13 @@ async function embeddedPart(): Promise<Record<string, Figure>> {
 async function serverPart(): Promise<Record<string, Figure> | undefined> {
   if (process.env.BENCH_SERVER === '0') return undefined;
   const envFile = `${root}.data/spicedb.env`;
-  if (!existsSync(envFile)) {
+  const answers = () => {
+    const e = readFileSync(envFile, 'utf8');
+    const get = (k: string) => e.match(new RegExp(`^${k}=(.*)$`, 'm'))?.[1] ?? '';
+    return spawnSync(process.execPath, ['scripts/spicedb-wait.mjs', get('SPICEDB_ENDPOINT'), get('SPICEDB_TOKEN')], { cwd: root }).status === 0;
+  };
+  // a server that is described and answers is used as it is; otherwise one is started
+  if (!existsSync(envFile) || !answers()) {
     const r = spawnSync('bash', ['scripts/spicedb-server.sh', 'start'], { cwd: root, stdio: 'inherit', env: { ...process.env, FRESH: '1', SPICEDB_DB: 'racauthz_bench' } });
     if (r.status !== 0) throw new Error('could not start a SpiceDB server');
   }
