@@ -1,0 +1,58 @@
+// The decision cache on the real embedded engine (the only backend it serves, so this file runs
+// the embedded engine under both suites): repeated minimize-latency checks agree with SpiceDB
+// before and after writes, and an expiry ends a cached "yes" with no write after it.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as facts from '../src/domain/facts.js';
+import { clientObject, repObject, type ClientKey } from '../src/domain/objects.js';
+import type { AuthzStore, Consistency } from '../src/domain/store-port.js';
+import { createMetrics } from '../src/metrics.js';
+import { openStore, serviceStore } from '../src/spicedb/index.js';
+import { schemaText } from './support/store.js';
+
+const ML: Consistency = { kind: 'minimizeLatency' };
+let store: AuthzStore;
+const metrics = createMetrics();
+const counts = async () => Object.fromEntries((await metrics.decisionCache.get()).values.map((v) => [String(v.labels.result), v.value]));
+
+beforeAll(async () => {
+  const raw = await openStore({ backend: 'embedded' }, schemaText());
+  store = serviceStore(raw, metrics, { maxBatch: 100, maxWaitMs: 0 });
+});
+afterAll(async () => {
+  await store.close();
+});
+
+let n = 0;
+const trust = (): ClientKey => ({ type: 'trust', key: `T${String(70000000 + n++).padStart(8, '0')}` });
+const ask = async (rep: string, permission: string, c: ClientKey) =>
+  (await store.check({ resource: clientObject(c), permission, subject: repObject(rep) }, ML)).allowed;
+const put = (rels: ReturnType<typeof facts.repAuthorization>[]) => store.write(rels.map((relationship) => ({ operation: 'touch' as const, relationship })));
+
+describe('decision cache on the embedded engine', () => {
+  it('answers repeats from memory and follows every write', async () => {
+    const c = trust();
+    await put([facts.repAuthorization(c, 'DCACHE1', 1)]);
+    const before = await counts();
+    expect(await ask('DCACHE1', 'view', c)).toBe(true);
+    expect(await ask('DCACHE1', 'view', c)).toBe(true);
+    expect(await ask('DCACHE1', 'update', c)).toBe(false);
+    const after = await counts();
+    expect((after.hit ?? 0) - (before.hit ?? 0)).toBe(1);
+    // level 1 → 2: the cached "no" for update must not survive the write
+    await put([facts.repAuthorization(c, 'DCACHE1', 2)]);
+    await store.write([{ operation: 'delete', relationship: facts.repAuthorization(c, 'DCACHE1', 1) }]);
+    expect(await ask('DCACHE1', 'update', c)).toBe(true);
+    await store.write([{ operation: 'delete', relationship: facts.repAuthorization(c, 'DCACHE1', 2) }]);
+    expect(await ask('DCACHE1', 'view', c)).toBe(false);
+  });
+
+  it('a cached "yes" ends at the expiry, with no write after it', async () => {
+    const c = trust();
+    await put([facts.repAuthorization(c, 'DCACHE2', 2, new Date(Date.now() + 2500))]);
+    expect(await ask('DCACHE2', 'view', c)).toBe(true);
+    expect(await ask('DCACHE2', 'view', c)).toBe(true);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await ask('DCACHE2', 'view', c)).toBe(false);
+    expect(await ask('DCACHE2', 'update', c)).toBe(false);
+  });
+});
