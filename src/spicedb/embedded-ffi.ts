@@ -78,12 +78,33 @@ function library(): Library {
 
 const keepAlive = (b: Buffer) => void b.length;
 
+/**
+ * At most this many engine calls at once; the rest wait their turn here, in order. koffi refuses
+ * an asynchronous call past its own limit ("Too many asynchronous calls are running", 256 by
+ * default), and libuv runs only a few worker threads anyway: more in flight would only queue there.
+ */
+const MAX_CONCURRENT_CALLS = 16;
+let running = 0;
+const waiting: Array<() => void> = [];
+async function turn(): Promise<void> {
+  if (running < MAX_CONCURRENT_CALLS) {
+    running++;
+    return;
+  }
+  await new Promise<void>((resolve) => waiting.push(resolve));
+}
+function done(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else running--;
+}
+
 /** one RPC of the engine instance `handle`, called asynchronously */
 export function asyncRpc(handle: number, name: RpcName): AsyncRpc {
   const lib = library();
   const fn = lib.rpc[name];
-  return (request) =>
-    new Promise((resolvePromise, reject) => {
+  const call = (request: Uint8Array) =>
+    new Promise<Uint8Array>((resolvePromise, reject) => {
       // the engine reads these bytes on another thread: an unpooled copy, referenced until the
       // callback runs (else the collector may free it mid-call)
       const buf = Buffer.allocUnsafeSlow(request.length);
@@ -106,4 +127,12 @@ export function asyncRpc(handle: number, name: RpcName): AsyncRpc {
         resolvePromise(bytes);
       });
     });
+  return async (request) => {
+    await turn();
+    try {
+      return await call(request);
+    } finally {
+      done();
+    }
+  };
 }
