@@ -79,7 +79,13 @@ export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): A
         continue;
       }
       // nothing queued: an open batch whose time has come, or that waited for a slot, goes now
-      const waiting = [...open.entries()].find(([, b]) => b.ready);
+      let waiting: [string, Batch] | undefined;
+      for (const entry of open) {
+        if (entry[1].ready) {
+          waiting = entry;
+          break;
+        }
+      }
       if (!waiting) return;
       open.delete(waiting[0]);
       waiting[1].sent = true;

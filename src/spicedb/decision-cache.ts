@@ -122,10 +122,11 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
       return inner.checkBulk(queries, consistency).catch(failed);
     }
     const results: CheckOutcome[] = new Array(queries.length);
+    const keys = queries.map(keyOf);
     const missing: number[] = [];
     let checkedAt = latest ?? '';
-    queries.forEach((q, i) => {
-      const hit = answers.get(keyOf(q));
+    keys.forEach((key, i) => {
+      const hit = answers.get(key);
       if (hit) {
         results[i] = { allowed: hit.allowed };
         checkedAt = hit.checkedAt;
@@ -143,7 +144,7 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
     asked.results.forEach((r, j) => {
       const i = missing[j]!;
       results[i] = r;
-      if ('allowed' in r) remember(keyOf(queries[i]!), { allowed: r.allowed, checkedAt: asked.checkedAt }, since);
+      if ('allowed' in r) remember(keys[i]!, { allowed: r.allowed, checkedAt: asked.checkedAt }, since);
       else itemFailed = true;
     });
     if (itemFailed) invalidate();
