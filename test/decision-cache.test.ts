@@ -6,9 +6,10 @@ import { StoreUnavailableError } from '../src/domain/errors.js';
 import type { AuthzStore, CheckQuery, Consistency, Relationship } from '../src/domain/store-port.js';
 import { cacheDecisions } from '../src/spicedb/decision-cache.js';
 
-/** a stand-in engine over a set of "subject may" facts; records the consistency of every call */
-function fakeEngine() {
-  const allowed = new Set<string>();
+/** a stand-in engine over "subject may" facts (with their expiry); records the consistency of every call */
+function fakeEngine(now: () => number = Date.now) {
+  const facts = new Map<string, number>();
+  const allowed = { has: (k: string) => (facts.get(k) ?? -Infinity) > now() };
   const asked: Array<{ n: number; consistency: Consistency }> = [];
   let revision = 0;
   let down = false;
@@ -31,13 +32,13 @@ function fakeEngine() {
     write: async (updates: Array<{ operation: string; relationship: Relationship }>) => {
       for (const u of updates) {
         const k = `${u.relationship.subject.id}:${u.relationship.resource.id}`;
-        if (u.operation === 'delete') allowed.delete(k);
-        else allowed.add(k);
+        if (u.operation === 'delete') facts.delete(k);
+        else facts.set(k, u.relationship.expiresAt?.getTime() ?? Infinity);
       }
       return { token: `r${++revision}` };
     },
     deleteRelationships: async () => {
-      allowed.clear();
+      facts.clear();
       return { token: `r${++revision}` };
     },
     writeSchema: async () => {},
@@ -104,19 +105,42 @@ describe('decision cache', () => {
     expect((await s.check(q('A'), ML)).allowed).toBe(false);
   });
 
-  it('empties itself when an expiry it wrote is reached', async () => {
-    const f = fakeEngine();
+  it('around an expiry it wrote: emptied as it nears, not used until it has passed', async () => {
     let clock = 1_000_000;
-    const s = cacheDecisions(f.engine, { maxEntries: 100, now: () => clock });
-    await s.write([grant('A', 'T1', new Date(clock + 60_000))]);
-    await s.check(q('B'), ML);
-    await s.check(q('B'), ML);
+    const f = fakeEngine(() => clock);
+    const counts: Record<string, number> = {};
+    const s = cacheDecisions(f.engine, { maxEntries: 100, now: () => clock, count: (r, n) => (counts[r] = (counts[r] ?? 0) + n) });
+    const expiry = clock + 60_000;
+    await s.write([grant('A', 'T1', new Date(expiry))]);
+    expect((await s.check(q('A'), ML)).allowed).toBe(true);
+    expect((await s.check(q('A'), ML)).allowed).toBe(true);
     expect(f.asked).toHaveLength(1);
-    clock += 59_500; // within the margin before the expiry
-    await s.check(q('B'), ML);
-    expect(f.asked).toHaveLength(2);
-    await s.check(q('B'), ML);
-    expect(f.asked).toHaveLength(2);
+    // within the margin before the expiry: the engine still says yes, and that yes is not kept
+    clock = expiry - 500;
+    expect((await s.check(q('A'), ML)).allowed).toBe(true);
+    expect((await s.checkBulk([q('A')], ML)).results).toEqual([{ allowed: true }]);
+    expect(f.asked).toHaveLength(3);
+    // past it: the engine's no, which is kept again once the margin after it has passed
+    clock = expiry + 5_000;
+    expect((await s.check(q('A'), ML)).allowed).toBe(false);
+    expect((await s.check(q('A'), ML)).allowed).toBe(false);
+    expect(f.asked).toHaveLength(4);
+    expect(counts).toEqual({ miss: 2, hit: 2, bypass: 2 });
+  });
+
+  it('an answer asked before an expiry and received after it nears is not kept', async () => {
+    let clock = 1_000_000;
+    const f = fakeEngine(() => clock);
+    const s = cacheDecisions(f.engine, { maxEntries: 100, now: () => clock });
+    const expiry = clock + 60_000;
+    await s.write([grant('A', 'T1', new Date(expiry))]);
+    const release = f.hold();
+    const inFlight = s.check(q('A'), ML);
+    clock = expiry - 500;
+    release();
+    expect((await inFlight).allowed).toBe(true);
+    clock = expiry + 5_000;
+    expect((await s.check(q('A'), ML)).allowed).toBe(false);
   });
 
   it('sends fully consistent checks, traced checks and tokens it never saw to the engine', async () => {

@@ -8,8 +8,9 @@
 // Rules, each tested in test/decision-cache.test.ts:
 //  - an answer is cached only when it was computed at least as fresh as the last write this
 //    process made (misses are asked with that token), and only if no write completed meanwhile;
-//  - any completed write, delete or schema change empties the cache; so does the first check at
-//    or after the earliest expiry this process wrote (minus a margin);
+//  - any completed write, delete or schema change empties the cache; so does the first check
+//    within a margin before an expiry this process wrote, and until the margin after it has
+//    passed, checks go to SpiceDB and their answers are not kept;
 //  - fully consistent checks, traced checks and tokens this process did not see go to SpiceDB;
 //  - fail closed: errors are never cached, and any engine error empties the cache, so while
 //    SpiceDB cannot answer, every check goes to it and fails.
@@ -25,7 +26,7 @@ export interface DecisionCacheOptions {
   now?: () => number;
 }
 
-/** an expiry is treated as reached this long before its instant (clock skew inside the engine) */
+/** the cache is not used from this long before an expiry this process wrote until this long after */
 const EXPIRY_MARGIN_MS = 1000;
 /** tokens remembered to recognise an at-least-as-fresh request as satisfied */
 const KNOWN_TOKENS = 10_000;
@@ -33,9 +34,14 @@ const KNOWN_TOKENS = 10_000;
 const keyOf = (q: CheckQuery) =>
   `${q.resource.type}:${q.resource.id}#${q.permission}@${q.subject.type}:${q.subject.id}${q.subject.relation ? `#${q.subject.relation}` : ''}`;
 
-/** a sorted list of future expiry instants (earliest first) */
+/**
+ * The expiry instants this process wrote, earliest first. Around each, a window of ±margin in
+ * which the cache is not used: SpiceDB's clock and ours may differ by a little, and an answer
+ * given just before an expiry must not outlive it.
+ */
 class Expiries {
   private times: number[] = [];
+  private inWindow = false;
   add(t: number) {
     let lo = 0;
     let hi = this.times.length;
@@ -46,12 +52,18 @@ class Expiries {
     }
     if (this.times[lo] !== t) this.times.splice(lo, 0, t);
   }
-  /** true when an expiry is due at `now`; drops the due ones */
-  due(now: number): boolean {
-    let n = 0;
-    while (n < this.times.length && this.times[n]! - EXPIRY_MARGIN_MS <= now) n++;
-    if (n > 0) this.times.splice(0, n);
-    return n > 0;
+  /**
+   * At `now`: may the cache be used (no expiry within its margin), and must it be emptied first
+   * (an expiry's window was just reached, or an expiry passed)?
+   */
+  state(now: number): { usable: boolean; empty: boolean } {
+    let passed = 0;
+    while (passed < this.times.length && this.times[passed]! + EXPIRY_MARGIN_MS < now) passed++;
+    if (passed > 0) this.times.splice(0, passed);
+    const near = this.times.length > 0 && this.times[0]! - EXPIRY_MARGIN_MS <= now;
+    const entered = near && !this.inWindow;
+    this.inWindow = near;
+    return { usable: !near, empty: passed > 0 || entered };
   }
 }
 
@@ -79,19 +91,25 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
     }
     invalidate();
   };
-  /** may this request be answered from the cache? (also empties it when an expiry is due) */
+  /** may this request be answered from the cache? (also empties it when an expiry nears) */
   const usable = (consistency: Consistency): boolean => {
-    if (expiries.due(now())) invalidate();
+    if (!clockAllows()) return false;
     if (consistency.kind === 'minimizeLatency') return true;
     if (consistency.kind === 'atLeastAsFresh') return known.has(consistency.token);
     return false;
+  };
+  /** false near an expiry this process wrote; empties the cache as one nears or passes */
+  const clockAllows = (): boolean => {
+    const { usable, empty } = expiries.state(now());
+    if (empty) invalidate();
+    return usable;
   };
   /** misses are asked at least as fresh as the newest write, so what they answer may be kept */
   const fillConsistency = (consistency: Consistency): Consistency =>
     consistency.kind === 'minimizeLatency' && latest ? { kind: 'atLeastAsFresh', token: latest } : consistency;
   const remember = (key: string, answer: CheckAnswer, since: number) => {
     known.set(answer.checkedAt, true);
-    if (since === generation) answers.set(key, answer);
+    if (clockAllows() && since === generation) answers.set(key, answer);
   };
   const failed = (err: unknown): never => {
     invalidate();
