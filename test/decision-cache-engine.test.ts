@@ -7,7 +7,7 @@ import { clientObject, repObject, type ClientKey } from '../src/domain/objects.j
 import type { AuthzStore, Consistency } from '../src/domain/store-port.js';
 import { createMetrics } from '../src/metrics.js';
 import { openStore, serviceStore } from '../src/spicedb/index.js';
-import { schemaText } from './support/store.js';
+import { EMBEDDED, schemaText } from './support/store.js';
 
 const ML: Consistency = { kind: 'minimizeLatency' };
 let store: AuthzStore;
@@ -15,7 +15,7 @@ const metrics = createMetrics();
 const counts = async () => Object.fromEntries((await metrics.decisionCache.get()).values.map((v) => [String(v.labels.result), v.value]));
 
 beforeAll(async () => {
-  const raw = await openStore({ backend: 'embedded' }, schemaText());
+  const raw = await openStore(EMBEDDED, schemaText());
   store = serviceStore(raw, metrics, { maxBatch: 100, maxWaitMs: 0 });
 });
 afterAll(async () => {

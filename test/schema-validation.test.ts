@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { AuthzStore, Relationship } from '../src/domain/store-port.js';
 import { openStore } from '../src/spicedb/index.js';
+import { EMBEDDED } from './support/store.js';
 
 interface ValidationFile {
   schemaFile?: string;
@@ -38,7 +39,7 @@ describe.each(files)('%s', (file) => {
 
   beforeAll(async () => {
     const schema = doc.schema ?? readFileSync(new URL(doc.schemaFile!, dir), 'utf8');
-    store = await openStore({ backend: 'embedded' }, schema);
+    store = await openStore(EMBEDDED, schema);
     const rels = lines.filter((l) => l && !l.startsWith('//')).map(parseRelationship);
     await store.write(rels.map((relationship) => ({ operation: 'touch', relationship })));
   });

@@ -15,6 +15,7 @@
 //  - fail closed: errors are never cached, and any engine error empties the cache, so while
 //    SpiceDB cannot answer, every check goes to it and fails.
 import { LRUCache } from 'lru-cache';
+import { ExpiryList } from './expiry-list.js';
 import type { AuthzStore, BulkCheckAnswer, CheckAnswer, CheckOutcome, CheckQuery, Consistency, Relationship } from '../domain/store-port.js';
 
 export interface DecisionCacheOptions {
@@ -35,32 +36,24 @@ const keyOf = (q: CheckQuery) =>
   `${q.resource.type}:${q.resource.id}#${q.permission}@${q.subject.type}:${q.subject.id}${q.subject.relation ? `#${q.subject.relation}` : ''}`;
 
 /**
- * The expiry instants this process wrote, earliest first. Around each, a window of ±margin in
- * which the cache is not used: SpiceDB's clock and ours may differ by a little, and an answer
- * given just before an expiry must not outlive it.
+ * Around each expiry this process wrote, a window of ±margin in which the cache is not used:
+ * SpiceDB's clock and ours may differ by a little, and an answer given just before an expiry
+ * must not outlive it.
  */
-class Expiries {
-  private times: number[] = [];
+class ExpiryWindows {
+  private list = new ExpiryList();
   private inWindow = false;
   add(t: number) {
-    let lo = 0;
-    let hi = this.times.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.times[mid]! < t) lo = mid + 1;
-      else hi = mid;
-    }
-    if (this.times[lo] !== t) this.times.splice(lo, 0, t);
+    this.list.add(t);
   }
   /**
    * At `now`: may the cache be used (no expiry within its margin), and must it be emptied first
    * (an expiry's window was just reached, or an expiry passed)?
    */
   state(now: number): { usable: boolean; empty: boolean } {
-    let passed = 0;
-    while (passed < this.times.length && this.times[passed]! + EXPIRY_MARGIN_MS < now) passed++;
-    if (passed > 0) this.times.splice(0, passed);
-    const near = this.times.length > 0 && this.times[0]! - EXPIRY_MARGIN_MS <= now;
+    const passed = this.list.dropBefore(now - EXPIRY_MARGIN_MS);
+    const next = this.list.first();
+    const near = next !== undefined && next - EXPIRY_MARGIN_MS <= now;
     const entered = near && !this.inWindow;
     this.inWindow = near;
     return { usable: !near, empty: passed > 0 || entered };
@@ -72,7 +65,7 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
   const count = options.count ?? (() => {});
   const answers = new LRUCache<string, CheckAnswer>({ max: options.maxEntries });
   const known = new LRUCache<string, true>({ max: KNOWN_TOKENS });
-  const expiries = new Expiries();
+  const expiries = new ExpiryWindows();
   /** bumped whenever the cache is emptied: an answer computed across a bump is not kept */
   let generation = 0;
   /** the newest revision this process wrote: misses are asked at least this fresh */

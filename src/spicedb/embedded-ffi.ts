@@ -14,7 +14,7 @@ import { arch, platform } from 'node:os';
 import { dirname, resolve } from 'node:path';
 
 /** what koffi.load(...).func returns (the package does not export the type by name) */
-type KoffiFunction = ReturnType<ReturnType<typeof koffi.load>['func']>;
+export type KoffiFunction = ReturnType<ReturnType<typeof koffi.load>['func']>;
 
 type RpcName =
   | 'spicedb_permissions_check_permission'
@@ -102,7 +102,14 @@ function done(): void {
 /** one RPC of the engine instance `handle`, called asynchronously */
 export function asyncRpc(handle: number, name: RpcName): AsyncRpc {
   const lib = library();
-  const fn = lib.rpc[name];
+  return onWorkerThread(lib.rpc[name], lib.freeBytes, [handle]);
+}
+
+/**
+ * A library function shaped `f(...leading, request, request_len, &response, &response_len,
+ * &error)` called on a worker thread, its response bytes copied out and freed with `freeBytes`.
+ */
+export function onWorkerThread(fn: KoffiFunction, freeBytes: KoffiFunction, leading: unknown[]): AsyncRpc {
   const call = (request: Uint8Array) =>
     new Promise<Uint8Array>((resolvePromise, reject) => {
       // the engine reads these bytes on another thread: an unpooled copy, referenced until the
@@ -112,7 +119,7 @@ export function asyncRpc(handle: number, name: RpcName): AsyncRpc {
       const out: unknown[] = [null];
       const len: number[] = [0];
       const err: Array<string | null> = [null];
-      fn.async(handle, buf, buf.length, out, len, err, (callError: unknown) => {
+      fn.async(...leading, buf, buf.length, out, len, err, (callError: unknown) => {
         keepAlive(buf);
         if (callError) return reject(callError instanceof Error ? callError : new Error(String(callError)));
         const message = err[0];
@@ -121,7 +128,7 @@ export function asyncRpc(handle: number, name: RpcName): AsyncRpc {
         if (ptr != null && len[0]! > 0) {
           bytes = new Uint8Array(koffi.view(ptr, len[0]!)).slice();
         }
-        if (ptr != null) lib.freeBytes(ptr);
+        if (ptr != null) freeBytes(ptr);
         // the engine's own message, a gRPC status text the error mapper reads
         if (message) return reject(new Error(message));
         resolvePromise(bytes);

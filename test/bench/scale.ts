@@ -33,7 +33,9 @@ const serverEnv = process.env.SCALE_BACKEND === 'server'
 const raw = await openStore(
   serverEnv
     ? { backend: 'server', endpoint: serverEnv.SPICEDB_ENDPOINT!, token: serverEnv.SPICEDB_TOKEN!, insecure: true, deadlineMs: 30_000 }
-    : { backend: 'embedded' },
+    : process.env.SPICEDB_EMBEDDED_LIBRARY
+      ? { backend: 'embedded', library: process.env.SPICEDB_EMBEDDED_LIBRARY }
+      : { backend: 'embedded' },
   schema,
 );
 const started = performance.now();

