@@ -72,15 +72,16 @@ export function createApp(deps: AppDeps): Express {
   const ops = opsRoutes(deps.store, deps.expectedSchema, metrics, () => (openapi ??= buildOpenApi([...ops, ...review, ...apiRoutes])));
   const publicOps = [...ops.filter((r) => !r.scope), ...review];
 
-  app.use(docsAssets());
-  mount(app, publicOps);
+  // /v1 first: the API's requests (checks above all) meet no public route on their way
   const v1 = express.Router();
   v1.use(authenticate(deps.apiKeys));
   v1.use(limitPerKey(deps.rateLimitPerMinute ?? 600_000));
   // strict: only objects and arrays; anything over 1 MiB is a 413 before it is parsed
   v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
-  mount(v1, [...ops.filter((r) => r.scope), ...apiRoutes]);
-  app.use(v1);
+  mount(v1, [...ops.filter((r) => r.scope), ...apiRoutes], '/v1');
+  app.use('/v1', v1);
+  app.use(docsAssets());
+  mount(app, publicOps);
 
   app.use((_req, _res) => {
     throw new HttpProblem(problems.notFound());

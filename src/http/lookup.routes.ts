@@ -7,6 +7,7 @@ import { resolveClient } from '../domain/objects.js';
 import { repIdSchema } from '../domain/identifiers.js';
 import { clientParams, clientRepsQuery, clientsPageResponse, repClientsQuery, repsResponse } from './api.schemas.js';
 import { route, type RouteSpec } from './route.js';
+import { logOf } from './request-log.js';
 import { writeChunk } from './stream.js';
 import type { Services } from './services.js';
 
@@ -47,7 +48,7 @@ export function lookupRoutes(s: Services): RouteSpec[] {
         } catch (err) {
           if (!started) throw err;
           // headers are out: cut the response so the caller cannot mistake it for a whole page
-          (req as unknown as { log?: { error: (o: object, m: string) => void } }).log?.error({ err, cause: (err as Error).cause }, 'lookup failed mid-stream');
+          logOf(res)?.error({ err, cause: (err as Error).cause }, 'lookup failed mid-stream');
           res.destroy(err as Error);
         }
       },

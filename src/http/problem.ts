@@ -14,6 +14,7 @@ import {
   StoreUnavailableError,
 } from '../domain/errors.js';
 import { maskNineDigits, type Logger } from '../logger.js';
+import { logOf } from './request-log.js';
 
 export interface Problem {
   type: string;
@@ -128,7 +129,7 @@ export function sendProblem(res: Response, problem: Problem, headers: Record<str
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const { problem, headers } = toProblem(err);
-    const log = (req as { log?: Logger }).log ?? logger;
+    const log = logOf(res, logger)!;
     if (problem.status >= 500) log.error({ err, cause: (err as Error)?.cause }, 'request failed');
     if (res.headersSent) return;
     sendProblem(res, problem, headers);

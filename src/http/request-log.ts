@@ -2,11 +2,17 @@
 // ("/v1/clients/:type/:id/reps"), never the raw URL, so ids in paths (a SIN is accepted in a
 // URL) never reach a log. Level by outcome: 5xx error, 4xx warn, else info.
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** the request's logger (with its request id), or `fallback` outside a logged request */
+export function logOf(res: Response, fallback?: Logger): Logger | undefined {
+  const log = res.locals.log as (() => Logger) | undefined;
+  return log ? log() : fallback;
+}
 
 export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
@@ -18,7 +24,7 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
     // enabled level): at 1000s of requests a second, an unused child is measurable
     let log: Logger | undefined;
     const requestLogger = () => (log ??= logger.child({ requestId: id }));
-    Object.defineProperty(req, 'log', { get: requestLogger, configurable: true, enumerable: false });
+    res.locals.log = requestLogger;
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : '(unmatched)';

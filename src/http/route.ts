@@ -61,8 +61,13 @@ function parseWithPrefix<T>(schema: z.ZodType<T> | undefined, value: unknown, pr
   throw new z.ZodError(r.error.issues.map((i) => ({ ...i, path: [...prefix, ...i.path] })));
 }
 
-export function mount(router: Router, routes: RouteSpec[]): void {
+/** mounts the routes on `router`; `prefix`: where the router itself is mounted (cut from each path) */
+export function mount(router: Router, routes: RouteSpec[], prefix = ''): void {
   const methods = new Map<string, string[]>();
+  const local = (path: string) => {
+    if (!path.startsWith(`${prefix}/`)) throw new Error(`route ${path} is not under ${prefix}`);
+    return path.slice(prefix.length);
+  };
   for (const spec of routes) {
     methods.set(spec.path, [...(methods.get(spec.path) ?? []), spec.method.toUpperCase()]);
     const handlers = [];
@@ -84,12 +89,12 @@ export function mount(router: Router, routes: RouteSpec[]): void {
       const ctx = { actor: actor as Actor, requestId: String(res.locals.requestId ?? ''), consistency };
       await spec.handler(req, res, { params, query, body, ctx, consistency });
     });
-    router[spec.method](spec.path, ...handlers);
+    router[spec.method](local(spec.path), ...handlers);
   }
   // a known path asked with another method: 405 naming the allowed ones
   for (const [path, allowed] of methods) {
     const allow = [...new Set([...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])])].join(', ');
-    router.all(path, () => {
+    router.all(local(path), () => {
       throw new HttpProblem(
         { type: problemType('method-not-allowed'), title: 'Method not allowed', status: 405, detail: `Allowed: ${allow}.` },
         { Allow: allow },

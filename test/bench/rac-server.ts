@@ -1,8 +1,8 @@
 // rac-authz as the benchmark measures it: the real app and store composition (timed store,
 // coalesced checks), seeded with the benchmark firm when embedded, plus /__bench/loop, which
 // reports (and resets) the event-loop delay seen since the last call.
-import express from 'express';
 import { readFileSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseApiKeys } from '../../src/config.js';
 import { createPseudonymizer } from '../../src/domain/pseudonym.js';
@@ -49,17 +49,22 @@ const app = createApp({
 
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
-const outer = express();
-outer.get('/__bench/loop', (_req, res) => {
-  const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
-  res.json({ p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) });
-  loop.reset();
-});
-// the decision cache's counts since start: hit, miss, bypass
-outer.get('/__bench/cache', async (_req, res) => {
-  const m = await metrics.decisionCache.get();
-  res.json(Object.fromEntries(m.values.map((v) => [String(v.labels.result), v.value])));
-});
-outer.use(app);
-const server = outer.listen(Number(process.env.BENCH_PORT), '127.0.0.1', () => process.stdout.write('READY\n'));
+// The service's app is served as main.ts serves it (no Express around it); the harness's two
+// endpoints are answered before it.
+const json = (res: ServerResponse, body: unknown) => {
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify(body));
+};
+const server = createServer((req, res) => {
+  if (req.url === '/__bench/loop') {
+    const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
+    json(res, { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) });
+    loop.reset();
+  } else if (req.url === '/__bench/cache') {
+    // the decision cache's counts since start: hit, miss, bypass
+    void metrics.decisionCache.get().then((m) => json(res, Object.fromEntries(m.values.map((v) => [String(v.labels.result), v.value]))));
+  } else {
+    void app(req, res);
+  }
+}).listen(Number(process.env.BENCH_PORT), '127.0.0.1', () => process.stdout.write('READY\n'));
 process.on('SIGTERM', () => server.close(() => void store.close().then(() => process.exit(0))));
