@@ -48,10 +48,12 @@ export function connectServer(o: ServerOptions): SpiceDbApi {
   const security = o.insecure ? v1.ClientSecurity.INSECURE_PLAINTEXT_CREDENTIALS : v1.ClientSecurity.SECURE;
   const client = v1.NewClient(o.token, channelTarget(o.endpoint), security, PRECONNECT_PERMISSIONS, {
     'grpc.service_config': JSON.stringify(SERVICE_CONFIG),
-    // keep the connection warm and notice a dead peer quickly
-    'grpc.keepalive_time_ms': 10_000,
-    'grpc.keepalive_timeout_ms': 5_000,
-    // only while calls are open: SpiceDB (grpc-go's default policy) answers idle pings with GOAWAY
+    // Keepalive pings no more often than SpiceDB accepts them: it runs grpc-go's default policy
+    // (at most one ping per 5 minutes, none on an idle connection), and answers more with a GOAWAY
+    // that fails the calls in flight (RESOURCE_EXHAUSTED), e.g. a lookup still computing its
+    // first page. Unary calls have their deadline; a dead peer fails them sooner than any ping.
+    'grpc.keepalive_time_ms': 300_000,
+    'grpc.keepalive_timeout_ms': 20_000,
     'grpc.keepalive_permit_without_calls': 0,
     // reconnect promptly after SpiceDB restarts
     'grpc.initial_reconnect_backoff_ms': 100,

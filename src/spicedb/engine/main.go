@@ -10,7 +10,9 @@
 // The C interface, all this library exports:
 //
 //	rac_engine_start(socket_path, options_json) -> JSON {"handle": N} or {"error": "..."};
-//	    the caller frees it; options: {"dispatch_cache": false} turns SpiceDB's dispatch cache off
+//	    the caller frees it; options: {"dispatch_cache": false} turns SpiceDB's dispatch cache off,
+//	    {"dispatch_cache_size": "256MiB"} sizes it (default 128MiB: `spicedb serve` takes 30% of
+//	    the machine's memory, too much for a library inside someone else's process)
 //	rac_engine_unary(handle, method, request, request_len, &response, &response_len, &error)
 //	rac_engine_free(ptr)
 //	rac_engine_stop(handle)
@@ -89,7 +91,7 @@ func jsonString(v any) *C.char {
 //export rac_engine_start
 func rac_engine_start(socketPath *C.char, optionsJSON *C.char) *C.char {
 	socket := C.GoString(socketPath)
-	opts := options{DispatchCache: true}
+	opts := options{DispatchCache: true, DispatchCacheSize: "128MiB"}
 	if optionsJSON != nil {
 		if err := json.Unmarshal([]byte(C.GoString(optionsJSON)), &opts); err != nil {
 			return jsonString(map[string]string{"error": "options: " + err.Error()})
@@ -103,7 +105,8 @@ func rac_engine_start(socketPath *C.char, optionsJSON *C.char) *C.char {
 }
 
 type options struct {
-	DispatchCache bool `json:"dispatch_cache"`
+	DispatchCache     bool   `json:"dispatch_cache"`
+	DispatchCacheSize string `json:"dispatch_cache_size"`
 }
 
 func start(socket string, opts options) (uint64, error) {
@@ -133,9 +136,9 @@ func start(socket string, opts options) (uint64, error) {
 		server.WithMetricsAPI(util.HTTPServerConfig{HTTPEnabled: false}),
 		server.WithDispatchServer(util.GRPCServerConfig{Enabled: false}),
 	}
-	if !opts.DispatchCache {
-		configOpts = append(configOpts, server.WithDispatchCacheConfig(server.CacheConfig{Enabled: false}))
-	}
+	configOpts = append(configOpts, server.WithDispatchCacheConfig(server.CacheConfig{
+		Name: "dispatch", Enabled: opts.DispatchCache, Metrics: false, MaxCost: opts.DispatchCacheSize,
+	}))
 	srv, err := server.NewConfigWithOptionsAndDefaults(configOpts...).Complete(ctx)
 	if err != nil {
 		cancel()
@@ -242,4 +245,3 @@ func rac_engine_stop(handle C.ulonglong) {
 }
 
 func main() {}
-
