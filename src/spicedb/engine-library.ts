@@ -102,7 +102,8 @@ export async function startEngineLibrary(path: string, options: EngineOptions = 
     }
   };
   const clock = async (): Promise<void> => {
-    if (expiries.dropBefore(Date.now() + 1) > 0) tick = tick.catch(() => undefined).then(advance);
+    // strictly past it: SpiceDB counts a relationship expired once its instant is before its clock
+    if (expiries.dropBefore(Date.now()) > 0) tick = tick.catch(() => undefined).then(advance);
     await tick;
   };
   const noteExpiries = (req: v1.WriteRelationshipsRequest) => {
