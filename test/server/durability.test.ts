@@ -65,7 +65,7 @@ it('a firm written through the API survives SIGKILL of rac-authz and SpiceDB', a
   await wipe(direct);
   let rac = startRacAuthz(httpPort, spicedbPort);
   procs.push(rac);
-  await waitFor('rac-authz', () => ready(httpPort));
+  await waitFor('rac-authz', () => ready(httpPort), 30_000, rac);
 
   // the firm, through the admin API only
   const o = 'rep:DOWNER1';
@@ -105,7 +105,7 @@ it('a firm written through the API survives SIGKILL of rac-authz and SpiceDB', a
   spicedb = await startSpiceDb(spicedbPort);
   rac = startRacAuthz(httpPort, spicedbPort);
   procs.push(spicedb, rac);
-  await waitFor('rac-authz after restart', () => ready(httpPort), 60_000);
+  await waitFor('rac-authz after restart', () => ready(httpPort), 60_000, rac);
   const again = await openStore(config, schemaText());
   const after = { relationships: await everything(again), answers: await ask() };
   await again.close();

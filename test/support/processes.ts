@@ -7,15 +7,24 @@ import { promisify } from 'node:util';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** ports this process has handed out: a port just closed may be offered again by the kernel */
+const handedOut = new Set<number>();
+
 export async function freePort(port = 0, host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(port, host, () => {
-      const taken = (s.address() as { port: number }).port;
-      s.close(() => resolve(taken));
+  for (let attempt = 0; ; attempt++) {
+    const taken = await new Promise<number>((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(port, host, () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
     });
-  });
+    if (port !== 0 || !handedOut.has(taken) || attempt >= 20) {
+      handedOut.add(taken);
+      return taken;
+    }
+  }
 }
 
 /** a port free on each of the given loopback addresses (all of 127.0.0.0/8 is loopback on Linux) */
@@ -28,13 +37,15 @@ export async function freePortOn(hosts: string[]): Promise<number> {
   throw new Error(`no port free on all of ${hosts.join(', ')}`);
 }
 
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+/** polls `probe` until it says true; on timeout, the error carries the tail of `proc`'s output */
+export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000, proc?: Proc): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (await probe().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${what} did not become ready in ${timeoutMs} ms`);
+  const output = proc ? `; its output ends:\n${proc.output().slice(-3000)}` : '';
+  throw new Error(`${what} did not become ready in ${timeoutMs} ms${output}`);
 }
 
 export interface Proc {
@@ -73,7 +84,7 @@ export async function startSpiceDb(grpcPort: number, extra: string[] = []): Prom
     '--grpc-preshared-key', PSK,
     '--grpc-addr', `127.0.0.1:${grpcPort}`,
     '--http-enabled=false',
-    '--metrics-addr', `127.0.0.1:${await freePort()}`,
+    '--metrics-enabled=false',
     '--dispatch-cluster-enabled=false',
     '--datastore-engine', 'postgres',
     '--datastore-conn-uri', uri,
