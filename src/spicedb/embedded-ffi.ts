@@ -7,11 +7,13 @@
 //
 // Only the unary RPCs the hot path needs go through here; the package keeps everything else
 // (start, streaming APIs through its local proxy, dispose).
+import { v1 } from '@authzed/authzed-node';
 import koffi from 'koffi';
 import { accessSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import type { SpiceDbApi } from './spicedb-api.js';
 
 /** what koffi.load(...).func returns (the package does not export the type by name) */
 export type KoffiFunction = ReturnType<ReturnType<typeof koffi.load>['func']>;
@@ -24,6 +26,22 @@ type RpcName =
 
 /** request bytes in, response bytes out (protobuf), on a worker thread */
 export type AsyncRpc = (request: Uint8Array) => Promise<Uint8Array>;
+
+/** the unary calls of the hot path */
+export type UnaryCalls = Pick<SpiceDbApi, 'checkPermission' | 'checkBulkPermissions' | 'writeRelationships' | 'deleteRelationships'>;
+
+/** the hot path's unary calls over an engine's byte-level RPCs (either embedded engine) */
+export function unaryCalls(rpc: { check: AsyncRpc; checkBulk: AsyncRpc; write: AsyncRpc; del: AsyncRpc }): UnaryCalls {
+  return {
+    checkPermission: async (req) => v1.CheckPermissionResponse.fromBinary(await rpc.check(v1.CheckPermissionRequest.toBinary(req))),
+    checkBulkPermissions: async (req) =>
+      v1.CheckBulkPermissionsResponse.fromBinary(await rpc.checkBulk(v1.CheckBulkPermissionsRequest.toBinary(req))),
+    writeRelationships: async (req) =>
+      v1.WriteRelationshipsResponse.fromBinary(await rpc.write(v1.WriteRelationshipsRequest.toBinary(req))),
+    deleteRelationships: async (req) =>
+      v1.DeleteRelationshipsResponse.fromBinary(await rpc.del(v1.DeleteRelationshipsRequest.toBinary(req))),
+  };
+}
 
 interface Library {
   rpc: Record<RpcName, KoffiFunction>;

