@@ -6,7 +6,8 @@
 // use every core while Node parses and answers requests.
 //
 // Only the unary RPCs the hot path needs go through here; the package keeps everything else
-// (start, streaming APIs through its local proxy, dispose).
+// (start, streaming APIs through its local proxy, dispose). rac-authz's own engine build
+// (engine-library.ts) uses the same worker-thread calls and the same unaryCalls.
 import { v1 } from '@authzed/authzed-node';
 import koffi from 'koffi';
 import { accessSync } from 'node:fs';
