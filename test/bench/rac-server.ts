@@ -25,7 +25,7 @@ const raw = await openStore(config, schema);
 const pseudonymize = createPseudonymizer(BENCH_PSEUDONYM_KEY);
 const metrics = createMetrics();
 const maxInFlight = Number(process.env.RAC_CHECK_MAX_IN_FLIGHT ?? 0);
-const batch = process.env.BENCH_NO_COALESCE === '1' ? { maxBatch: 1, maxWaitMs: 0, maxInFlight } : { maxBatch: 100, maxWaitMs: 0, maxInFlight };
+const batch = process.env.BENCH_NO_COALESCE === '1' ? { maxBatch: 1, maxWaitMs: 0, maxInFlight } : { maxBatch: Number(process.env.RAC_CHECK_BATCH_MAX ?? 100), maxWaitMs: 0, maxInFlight };
 // RAC_DECISION_CACHE_SIZE=0: every check goes to the engine (the decision cache is embedded-only)
 const cacheSize = process.env.RAC_DECISION_CACHE_SIZE === undefined ? DEFAULT_DECISION_CACHE_SIZE : Number(process.env.RAC_DECISION_CACHE_SIZE);
 const store = serviceStore(raw, metrics, batch, cacheSize);
