@@ -246,6 +246,22 @@ describe('operations endpoints', () => {
     expect(res.headers['x-powered-by']).toBeUndefined();
     expect(res.headers['x-request-id']).toBe('abc-123');
   });
+
+  it('every answer, a check included, is no-store with the security headers and carries no ETag', async () => {
+    const res = await request(t.app)
+      .post('/v1/check')
+      .set(bearer(KEYS.check))
+      .send({ rep: 'SREP001', permission: 'view', client: { type: 'business', id: '987654321' } });
+    expect(res.status).toBe(200);
+    expect(res.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    });
+    expect(res.headers.etag).toBeUndefined();
+  });
 });
 
 describe('logs', () => {

@@ -41,21 +41,26 @@ export interface AppDeps {
 
 export const BODY_LIMIT = '1mb';
 
+/** on every response */
+const SECURITY_HEADERS: ReadonlyArray<[string, string]> = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['Cache-Control', 'no-store'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['X-Frame-Options', 'DENY'],
+  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+];
+
 export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? createMetrics();
   const services = buildServices(deps.store, deps.pseudonymize, deps.audit, deps.now);
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // no ETag: every answer is no-store, and Express would hash each body to make one
+  app.set('etag', false);
   app.use(requestLog(deps.logger, metrics));
   app.use((_req, res, next) => {
-    res.set({
-      'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'no-store',
-      'Referrer-Policy': 'no-referrer',
-      'X-Frame-Options': 'DENY',
-      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-    });
+    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
     next();
   });
 
