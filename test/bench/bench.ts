@@ -16,7 +16,8 @@
 // Settings: BENCH_SECONDS (10), BENCH_ROUNDS (2), BENCH_CONNECTIONS (64), BENCH_EMBEDDED=0 (server
 // part only), BENCH_ENGINE=0 (no own-engine rows), BENCH_DISPATCH_CACHE=0 (own engine with
 // SpiceDB's dispatch cache off, to see what it brings), BENCH_DECK (4000 distinct
-// checks, cycled), BENCH_WARMUP (2: seconds per scenario of an unmeasured first round; 0: none).
+// checks, cycled), BENCH_WARMUP (2: seconds per scenario of an unmeasured first round; 0: none),
+// BENCH_STRICT=1 (exit 1 when any row met an error: CI runs the harness so, 1 s per scenario).
 // On Linux each row also gets the CPU it cost per request, by process (cpu.ts).
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -373,4 +374,10 @@ writeFileSync(
   `${root}.data/bench/results.json`,
   JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, deck: DECK, decisionCache: cacheCounts, figures: all, ratios }, null, 2),
 );
+// BENCH_STRICT=1 (CI's smoke run): any row that met an error fails the run
+const failed = all.filter((f) => f.errors > 0);
+if (process.env.BENCH_STRICT === '1' && failed.length > 0) {
+  process.stderr.write(`bench: errors in ${failed.map((f) => `"${f.scenario}" (${f.errors})`).join(', ')}\n`);
+  process.exit(1);
+}
 process.exit(0);
