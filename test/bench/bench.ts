@@ -29,6 +29,7 @@ import { checkDeck, firm } from './fixtures.js';
 import { cpuAccounting, share, snapshot, type CpuShare } from './cpu.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 /** seconds of the scenario being run: SECONDS, or WARMUP in the unmeasured first round */
 let duration = SECONDS;
@@ -47,7 +48,6 @@ function* rounds(): Generator<number> {
 const keep = <T>(list: T[], value: T, round: number) => {
   if (round >= 0) list.push(value);
 };
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const BENCH_KEY = 'bench-key-all-scopes';
 const BN = '123456789';
