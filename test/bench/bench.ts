@@ -138,6 +138,14 @@ async function loopDelay(port: number) {
   return (await (await fetch(`http://127.0.0.1:${port}/__bench/loop`)).json()) as Figure['loop'];
 }
 
+/** a rac-authz row: autocannon on the instance at `port`, with the event-loop delay it saw meanwhile */
+async function racRow(scenario: string, port: number, service: ChildProcess | undefined, path = '/v1/check', payloads = bodies, perRequest = 1): Promise<Figure> {
+  await loopDelay(port); // resets its histogram
+  const row = figure(scenario, await cannon(`http://127.0.0.1:${port}`, path, payloads, { authorization: `Bearer ${BENCH_KEY}` }, service), perRequest);
+  row.loop = await loopDelay(port);
+  return row;
+}
+
 /** the direct gRPC baseline: CONNECTIONS concurrent loops of CheckPermission for the scenario's duration */
 async function grpcLoop(endpoint: string, token: string, requests: v1.CheckPermissionRequest[]): Promise<Figure> {
   const client = v1.NewClient(token, endpoint, v1.ClientSecurity.INSECURE_PLAINTEXT_CREDENTIALS);
@@ -239,26 +247,12 @@ async function embeddedPart(): Promise<Record<string, Figure>> {
     // the decision cache's counts from here on are the measured rounds'
     if (round === 0) afterWarmUp = (await (await fetch(`http://127.0.0.1:${racPort}/__bench/cache`)).json()) as Record<string, number>;
     keep(runs.bare!, figure('bare Express JSON route', await cannon(`http://127.0.0.1:${barePort}`, '/v1/check', bodies, {}, bare)), round);
-    await loopDelay(racPort);
-    const check = figure('rac-authz POST /v1/check (decision cache on, warm)', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check', bodies, auth, rac));
-    check.loop = await loopDelay(racPort);
-    keep(runs.check!, check, round);
-    await loopDelay(uncachedPort);
-    const uncached = figure('rac-authz POST /v1/check, decision cache off', await cannon(`http://127.0.0.1:${uncachedPort}`, '/v1/check', bodies, auth, uncachedRac));
-    uncached.loop = await loopDelay(uncachedPort);
-    keep(runs.uncached!, uncached, round);
-    const bulk = figure('rac-authz POST /v1/check/bulk (100)', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check/bulk', bulkBodies, auth, rac), 100);
-    bulk.loop = await loopDelay(racPort);
-    keep(runs.bulk!, bulk, round);
+    keep(runs.check!, await racRow('rac-authz POST /v1/check (decision cache on, warm)', racPort, rac), round);
+    keep(runs.uncached!, await racRow('rac-authz POST /v1/check, decision cache off', uncachedPort, uncachedRac), round);
+    keep(runs.bulk!, await racRow('rac-authz POST /v1/check/bulk (100)', racPort, rac, '/v1/check/bulk', bulkBodies, 100), round);
     if (library) {
-      await loopDelay(ownPort);
-      const own = figure('rac-authz POST /v1/check (decision cache on, warm), own engine', await cannon(`http://127.0.0.1:${ownPort}`, '/v1/check', bodies, auth, ownRac));
-      own.loop = await loopDelay(ownPort);
-      keep(runs.ownCheck!, own, round);
-      await loopDelay(ownUncachedPort);
-      const ownUncached = figure('rac-authz POST /v1/check, decision cache off, own engine', await cannon(`http://127.0.0.1:${ownUncachedPort}`, '/v1/check', bodies, auth, ownUncachedRac));
-      ownUncached.loop = await loopDelay(ownUncachedPort);
-      keep(runs.ownUncached!, ownUncached, round);
+      keep(runs.ownCheck!, await racRow('rac-authz POST /v1/check (decision cache on, warm), own engine', ownPort, ownRac), round);
+      keep(runs.ownUncached!, await racRow('rac-authz POST /v1/check, decision cache off, own engine', ownUncachedPort, ownUncachedRac), round);
     }
     process.stderr.write(round < 0 ? 'embedded warm-up round done\n' : `embedded round ${round + 1}/${ROUNDS} done\n`);
   }
@@ -308,10 +302,7 @@ async function serverPart(): Promise<Record<string, Figure> | undefined> {
       figure('SpiceDB HTTP gateway /v1/permissions/check', await cannon(env.SPICEDB_HTTP_GATEWAY!, '/v1/permissions/check', gatewayBodies, { authorization: `Bearer ${env.SPICEDB_TOKEN}` })),
       round,
     );
-    await loopDelay(racPort);
-    const rac = figure('rac-authz POST /v1/check (server backend)', await cannon(`http://127.0.0.1:${racPort}`, '/v1/check', bodies, { authorization: `Bearer ${BENCH_KEY}` }, racChild));
-    rac.loop = await loopDelay(racPort);
-    keep(runs.rac!, rac, round);
+    keep(runs.rac!, await racRow('rac-authz POST /v1/check (server backend)', racPort, racChild), round);
     keep(runs.grpc!, await grpcLoop(env.SPICEDB_ENDPOINT!, env.SPICEDB_TOKEN!, requests), round);
     process.stderr.write(round < 0 ? 'server warm-up round done\n' : `server round ${round + 1}/${ROUNDS} done\n`);
   }
