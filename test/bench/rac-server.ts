@@ -11,9 +11,8 @@ import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import { DEFAULT_DECISION_CACHE_SIZE, openStore, serviceStore, type StoreConfig } from '../../src/spicedb/index.js';
 import { firm } from './fixtures.js';
+import { BENCH_KEY, BENCH_PSEUDONYM_KEY } from './keys.js';
 
-export const BENCH_KEY = 'bench-key-all-scopes';
-export const BENCH_PSEUDONYM_KEY = 'bench-pseudonym-key-0123456789';
 
 const schema = readFileSync(new URL('../../schema.zed', import.meta.url), 'utf8');
 const config: StoreConfig = process.env.SPICEDB_ENDPOINT
