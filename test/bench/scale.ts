@@ -161,6 +161,7 @@ async function measureLookup(server: Record<string, string>) {
   clearInterval(sampler);
   if (hwmReset) peakRss = Math.max(peakRss, statusKb('VmHWM'));
   rac.kill('SIGTERM');
+  if (clients === 0) throw new Error(`the lookup of ${owner}'s clients found none: not the seeded store`);
   const lookup = {
     clients,
     pages,
