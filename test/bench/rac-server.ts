@@ -13,7 +13,6 @@ import { DEFAULT_DECISION_CACHE_SIZE, openStore, serviceStore, type StoreConfig 
 import { firm } from './fixtures.js';
 import { BENCH_KEY, BENCH_PSEUDONYM_KEY } from './keys.js';
 
-
 const schema = readFileSync(new URL('../../schema.zed', import.meta.url), 'utf8');
 const config: StoreConfig = process.env.SPICEDB_ENDPOINT
   ? { backend: 'server', endpoint: process.env.SPICEDB_ENDPOINT, token: process.env.SPICEDB_TOKEN ?? '', insecure: true, deadlineMs: 5000 }
