@@ -22,13 +22,13 @@
 // compiled, as npm start runs the service (servers.ts).
 import autocannon from 'autocannon';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { v1 } from '@authzed/authzed-node';
 import { createPseudonymizer } from '../../src/domain/pseudonym.js';
 import { resolveClient, CLIENT_OBJECT_TYPES } from '../../src/domain/objects.js';
 import { checkDeck, firm } from './fixtures.js';
 import { BENCH_KEY, BENCH_PSEUDONYM_KEY } from './keys.js';
-import { root, startServer } from './servers.js';
+import { root, SERVER_ENV_FILE, serverEnv, startServer } from './servers.js';
 import { cpuAccounting, share, snapshot, type CpuShare } from './cpu.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -248,23 +248,16 @@ async function embeddedPart(): Promise<Record<string, Figure>> {
 
 async function serverPart(): Promise<Record<string, Figure> | undefined> {
   if (process.env.BENCH_SERVER === '0') return undefined;
-  const envFile = `${root}.data/spicedb.env`;
   const answers = () => {
-    const e = readFileSync(envFile, 'utf8');
-    const get = (k: string) => e.match(new RegExp(`^${k}=(.*)$`, 'm'))?.[1] ?? '';
-    return spawnSync(process.execPath, ['scripts/spicedb-wait.mjs', get('SPICEDB_ENDPOINT'), get('SPICEDB_TOKEN')], { cwd: root }).status === 0;
+    const e = serverEnv();
+    return spawnSync(process.execPath, ['scripts/spicedb-wait.mjs', e.SPICEDB_ENDPOINT ?? '', e.SPICEDB_TOKEN ?? ''], { cwd: root }).status === 0;
   };
   // a server that is described and answers is used as it is; otherwise one is started
-  if (!existsSync(envFile) || !answers()) {
+  if (!existsSync(SERVER_ENV_FILE) || !answers()) {
     const r = spawnSync('bash', ['scripts/spicedb-server.sh', 'start'], { cwd: root, stdio: 'inherit', env: { ...process.env, FRESH: '1', SPICEDB_DB: 'racauthz_bench' } });
     if (r.status !== 0) throw new Error('could not start a SpiceDB server');
   }
-  const env = Object.fromEntries(
-    readFileSync(envFile, 'utf8')
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  ) as Record<string, string>;
+  const env = serverEnv();
   const racPort = 18303;
   // rac-authz on the server backend seeds the firm into SpiceDB (idempotent touches)
   const racChild = await startServer('test/bench/rac-server.ts', {

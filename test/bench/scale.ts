@@ -16,20 +16,13 @@ import type { CheckQuery, Relationship } from '../../src/domain/store-port.js';
 import { openStore } from '../../src/spicedb/index.js';
 import { checkDeck, firm, rng } from './fixtures.js';
 import { BENCH_KEY, BENCH_PSEUDONYM_KEY } from './keys.js';
-import { root, startServer } from './servers.js';
+import { root, serverEnv, startServer } from './servers.js';
 
 const schema = readFileSync(`${root}schema.zed`, 'utf8');
-const serverEnv = process.env.SCALE_BACKEND === 'server'
-  ? Object.fromEntries(
-      readFileSync(`${root}.data/spicedb.env`, 'utf8')
-        .split('\n')
-        .filter((l) => l.includes('='))
-        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-    )
-  : undefined;
+const server = process.env.SCALE_BACKEND === 'server' ? serverEnv() : undefined;
 const raw = await openStore(
-  serverEnv
-    ? { backend: 'server', endpoint: serverEnv.SPICEDB_ENDPOINT!, token: serverEnv.SPICEDB_TOKEN!, insecure: true, deadlineMs: 30_000 }
+  server
+    ? { backend: 'server', endpoint: server.SPICEDB_ENDPOINT!, token: server.SPICEDB_TOKEN!, insecure: true, deadlineMs: 30_000 }
     : process.env.SPICEDB_EMBEDDED_LIBRARY
       ? { backend: 'embedded', library: process.env.SPICEDB_EMBEDDED_LIBRARY }
       : { backend: 'embedded' },
@@ -172,7 +165,7 @@ async function measureLookup(server: Record<string, string>) {
   };
   return lookup;
 }
-const lookup = serverEnv ? await measureLookup(serverEnv) : 'not measured (embedded backend)';
+const lookup = server ? await measureLookup(server) : 'not measured (embedded backend)';
 
 const result = {
   date: new Date().toISOString(),

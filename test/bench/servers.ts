@@ -3,11 +3,23 @@
 // Not through tsx: its transform wraps closures in a naming helper that runs per request (about 2%
 // of a cached check's CPU, measured).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 export const root = new URL('../../', import.meta.url).pathname;
 const BUILD = `${root}.data/bench/build`;
+/** what scripts/spicedb-server.sh writes about the SpiceDB server it started */
+export const SERVER_ENV_FILE = `${root}.data/spicedb.env`;
+
+/** SERVER_ENV_FILE's variables (SPICEDB_ENDPOINT, SPICEDB_TOKEN, ...) */
+export function serverEnv(): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(SERVER_ENV_FILE, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
 
 const children: ChildProcess[] = [];
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
