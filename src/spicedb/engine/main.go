@@ -142,8 +142,18 @@ func start(socket string, opts options) (uint64, error) {
 	// after it (engine-library.ts), and the revision is part of every entry's key: an entry cannot
 	// go stale while its key is unchanged, so each read extends its life. With the default, every
 	// warm entry was recomputed every ~11 s (cache-off checks fell to about half their rate then).
+	// For the same reason an entry may outlive a pause in the reads: SpiceDB derives its life from
+	// the server config's revision parameters (twice the quantization window, plus staleness),
+	// which here size nothing else (the datastore above is built already, with its own 5 s
+	// window), so the config is given a 5-minute window: an entry lapses after about 11 minutes
+	// without a read, not 11 seconds, and the cache's cost limit bounds its memory as before.
 	dispatchCache := server.CacheConfig{Name: "dispatch", Enabled: opts.DispatchCache, Metrics: false, MaxCost: opts.DispatchCacheSize}
-	configOpts = append(configOpts, server.WithDispatchCacheConfig(*dispatchCache.WithTTLRefreshedOnAccess()))
+	cacheLife := datastore.DefaultDatastoreConfig()
+	cacheLife.RevisionQuantization = 5 * time.Minute
+	configOpts = append(configOpts,
+		server.WithDispatchCacheConfig(*dispatchCache.WithTTLRefreshedOnAccess()),
+		server.WithDatastoreConfig(*cacheLife),
+	)
 	srv, err := server.NewConfigWithOptionsAndDefaults(configOpts...).Complete(ctx)
 	if err != nil {
 		cancel()
