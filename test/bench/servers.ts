@@ -17,7 +17,8 @@ export function serverEnv(): Record<string, string> {
     readFileSync(SERVER_ENV_FILE, 'utf8')
       .split('\n')
       .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      // a value with a shell metacharacter (the datastore URI's `&`) is single-quoted
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).replace(/^'(.*)'$/, '$1')]),
   );
 }
 
