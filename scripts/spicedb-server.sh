@@ -93,9 +93,9 @@ install_postgres() {
   # this schema a check runs about fifteen queries of a few fixed shapes, and Postgres spent most
   # of its time parsing and planning them: prepared once, its CPU per check fell from about 1.9 ms
   # to 0.5-0.6 ms and a gRPC loop's checks a second rose from 406-431 to 652-809 (README,
-  # "Server backend"). The cost: a migration that alters a table makes each connection's cached
-  # statement fail once (pgx drops it and prepares it again), and a pooler in transaction mode
-  # (PgBouncer) cannot carry prepared statements.
+  # "Running against a SpiceDB server"). The cost: a migration that alters a table makes each
+  # connection's cached statement fail once (pgx drops it and prepares it again), and a pooler in
+  # transaction mode (PgBouncer) cannot carry prepared statements.
   SERVE_URI="$DATASTORE_URI&default_query_exec_mode=${SPICEDB_QUERY_EXEC_MODE:-cache_statement}"
 }
 
