@@ -29,8 +29,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** check coalescing: at most this many checks per CheckBulkPermissions call, waiting at most this long */
   checkBatch: { maxBatch: number; maxWaitMs: number; maxInFlight: number };
-  /** answers kept by the embedded backend's decision cache (0: none) */
-  decisionCacheSize: number;
+  /** answers kept by the embedded backend's decision cache (0: none; unset: the engine's default) */
+  decisionCacheSize?: number;
 }
 
 const envSchema = z.object({
@@ -55,8 +55,11 @@ const envSchema = z.object({
   RAC_CHECK_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(50).default(0),
   /** bulk check calls at once; 0 picks: one per core on the embedded engine, no bound on a server */
   RAC_CHECK_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(1000).default(0),
-  /** embedded backend only: answers kept until a write, a schema change or an expiry (0: off) */
-  RAC_DECISION_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(100_000),
+  /**
+   * embedded backend only: answers kept until a write, a schema change or an expiry (0: off;
+   * unset: 100000 with the package's engine, off with rac-authz's own engine build)
+   */
+  RAC_DECISION_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -118,6 +121,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     checkBatch: { maxBatch: e.RAC_CHECK_BATCH_MAX, maxWaitMs: e.RAC_CHECK_BATCH_WAIT_MS, maxInFlight: e.RAC_CHECK_MAX_IN_FLIGHT },
     rateLimitPerMinute: e.RAC_RATE_LIMIT_PER_MINUTE,
-    decisionCacheSize: e.RAC_DECISION_CACHE_SIZE,
+    ...(e.RAC_DECISION_CACHE_SIZE !== undefined ? { decisionCacheSize: e.RAC_DECISION_CACHE_SIZE } : {}),
   };
 }

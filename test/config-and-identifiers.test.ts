@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig, parseApiKeys } from '../src/config.js';
 import { clientSchema, luhnValid, repIdSchema } from '../src/domain/identifiers.js';
 import { createPseudonymizer } from '../src/domain/pseudonym.js';
+import { DEFAULT_DECISION_CACHE_SIZE, defaultDecisionCacheSize } from '../src/spicedb/index.js';
 
 describe('configuration', () => {
   it('defaults: embedded SpiceDB, 127.0.0.1:8080, one generated key with every scope', () => {
@@ -14,9 +15,10 @@ describe('configuration', () => {
       generatedKey: true,
       logLevel: 'info',
       checkBatch: { maxBatch: 100, maxWaitMs: 0, maxInFlight: 0 },
-      decisionCacheSize: 100000,
       rateLimitPerMinute: 600000,
     });
+    // unset: the engine's default (defaultDecisionCacheSize)
+    expect(c.decisionCacheSize).toBeUndefined();
     expect(c.apiKeys).toHaveLength(1);
     expect(c.apiKeys[0]!.scopes).toEqual(['check', 'admin', 'ops']);
     expect(c.apiKeys[0]!.secret.length).toBeGreaterThanOrEqual(32);
@@ -61,6 +63,18 @@ describe('configuration', () => {
     expect(() =>
       loadConfig({ SPICEDB_EMBEDDED_LIBRARY: '/opt/rac/librac-spicedb.so', SPICEDB_ENDPOINT: 'spicedb:50051', SPICEDB_TOKEN: 'psk', RAC_PSEUDONYM_KEY: 'k'.repeat(32) }),
     ).toThrow('choose one backend');
+  });
+
+  it('the decision cache: RAC_DECISION_CACHE_SIZE when set; else on with the package engine only', () => {
+    expect(loadConfig({ RAC_DECISION_CACHE_SIZE: '0' }).decisionCacheSize).toBe(0);
+    expect(loadConfig({ RAC_DECISION_CACHE_SIZE: '5000' }).decisionCacheSize).toBe(5000);
+    expect(() => loadConfig({ RAC_DECISION_CACHE_SIZE: '-1' })).toThrow(ConfigError);
+    expect(defaultDecisionCacheSize({ backend: 'embedded' })).toBe(DEFAULT_DECISION_CACHE_SIZE);
+    // the own engine answers repeats from SpiceDB's dispatch cache: no cache of decisions on top
+    expect(defaultDecisionCacheSize({ backend: 'embedded', library: '/x/librac-spicedb.so' })).toBe(0);
+    // ... unless that engine runs with SpiceDB's cache off (the benchmark's setting)
+    expect(defaultDecisionCacheSize({ backend: 'embedded', library: '/x/librac-spicedb.so', dispatchCache: false })).toBe(DEFAULT_DECISION_CACHE_SIZE);
+    expect(defaultDecisionCacheSize({ backend: 'server', endpoint: 'h:1', token: 't', insecure: true, deadlineMs: 1000 })).toBe(0);
   });
 });
 

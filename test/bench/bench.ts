@@ -244,7 +244,7 @@ async function embeddedPart(): Promise<Record<string, Figure>> {
     keep(runs.bulk!, await racRow('rac-authz POST /v1/check/bulk (100)', racPort, rac, '/v1/check/bulk', bulkBodies, 100), round);
     if (library) {
       keep(runs.ownCheck!, await racRow('rac-authz POST /v1/check (decision cache on, warm), own engine', ownPort, ownRac), round);
-      keep(runs.ownUncached!, await racRow('rac-authz POST /v1/check, decision cache off, own engine', ownUncachedPort, ownUncachedRac), round);
+      keep(runs.ownUncached!, await racRow('rac-authz POST /v1/check, decision cache off (its default), own engine', ownUncachedPort, ownUncachedRac), round);
     }
     process.stderr.write(round < 0 ? 'embedded warm-up round done\n' : `embedded round ${round + 1}/${ROUNDS} done\n`);
   }

@@ -9,8 +9,8 @@ import type { AuthzStore } from '../../src/domain/store-port.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
-import { serviceStore } from '../../src/spicedb/index.js';
-import { openTestStore } from './store.js';
+import { defaultDecisionCacheSize, serviceStore } from '../../src/spicedb/index.js';
+import { EMBEDDED, openTestStore } from './store.js';
 
 export const KEYS = { check: 'check-key-0001', admin: 'admin-key-0001', ops: 'ops-key-00001', all: 'all-scopes-key-01' };
 export const API_KEYS = `check:${KEYS.check},admin:${KEYS.admin},ops:${KEYS.ops},check+admin+ops:${KEYS.all}`;
@@ -30,7 +30,9 @@ export interface TestApp {
 export async function startTestApp(options: { store?: AuthzStore; now?: () => Date; rateLimitPerMinute?: number } = {}): Promise<TestApp> {
   const raw = options.store ?? (await openTestStore());
   const metrics = createMetrics();
-  const store = serviceStore(raw, metrics, { maxBatch: 100, maxWaitMs: 0 });
+  // as the service composes it: the decision cache as the engine under test has it by default
+  // (a server store never gets one)
+  const store = serviceStore(raw, metrics, { maxBatch: 100, maxWaitMs: 0 }, defaultDecisionCacheSize(EMBEDDED));
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
