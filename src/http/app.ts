@@ -37,6 +37,8 @@ export interface AppDeps {
   now?: () => Date;
   /** requests per minute per API key (default: no practical limit) */
   rateLimitPerMinute?: number;
+  /** tests: a response that does not conform to its declared schema fails instead (route.ts) */
+  checkResponses?: boolean;
 }
 
 export const BODY_LIMIT = '1mb';
@@ -83,10 +85,11 @@ export function createApp(deps: AppDeps): Express {
   v1.use(limitPerKey(deps.rateLimitPerMinute ?? 600_000));
   // strict: only objects and arrays; anything over 1 MiB is a 413 before it is parsed
   v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
-  mount(v1, [...ops.filter((r) => r.scope), ...apiRoutes], '/v1');
+  const mountOptions = { checkResponses: deps.checkResponses ?? false };
+  mount(v1, [...ops.filter((r) => r.scope), ...apiRoutes], '/v1', mountOptions);
   app.use('/v1', v1);
   app.use(docsAssets());
-  mount(app, publicOps);
+  mount(app, publicOps, '', mountOptions);
 
   app.use((_req, _res) => {
     throw new HttpProblem(problems.notFound());

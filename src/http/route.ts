@@ -61,8 +61,33 @@ function parseWithPrefix<T>(schema: z.ZodType<T> | undefined, value: unknown, pr
   throw new z.ZodError(r.error.issues.map((i) => ({ ...i, path: [...prefix, ...i.path] })));
 }
 
+/**
+ * Tests only: every JSON body a route sends is checked against the schema its declaration gives
+ * for that status (what the OpenAPI document promises), and one that does not conform fails the
+ * request with an error instead of being sent. Off in the service (a check pays nothing for it).
+ */
+export interface MountOptions {
+  checkResponses?: boolean;
+}
+
+function conformingJson(spec: RouteSpec, res: Response): void {
+  const send = res.json.bind(res);
+  res.json = (body: unknown) => {
+    const declared = spec.responses[res.statusCode];
+    // errors are problem documents from the error handler, declared for every route (openapi.ts)
+    if (!declared && res.statusCode < 400) {
+      throw new Error(`${spec.method.toUpperCase()} ${spec.path}: status ${res.statusCode} is not among its declared responses`);
+    }
+    const r = declared?.schema?.safeParse(body);
+    if (r && !r.success) {
+      throw new Error(`${spec.method.toUpperCase()} ${spec.path} ${res.statusCode}: the response does not conform to its declared schema: ${r.error.message}`);
+    }
+    return send(body);
+  };
+}
+
 /** mounts the routes on `router`; `prefix`: where the router itself is mounted (cut from each path) */
-export function mount(router: Router, routes: RouteSpec[], prefix = ''): void {
+export function mount(router: Router, routes: RouteSpec[], prefix = '', options: MountOptions = {}): void {
   const methods = new Map<string, string[]>();
   const local = (path: string) => {
     if (!path.startsWith(`${prefix}/`)) throw new Error(`route ${path} is not under ${prefix}`);
@@ -73,6 +98,7 @@ export function mount(router: Router, routes: RouteSpec[], prefix = ''): void {
     const handlers = [];
     if (spec.scope) handlers.push(requireScope(spec.scope));
     handlers.push(async (req: Request, res: Response) => {
+      if (options.checkResponses) conformingJson(spec, res);
       const params = parseWithPrefix(spec.params, req.params, []);
       const query = parseWithPrefix(spec.query, req.query, []);
       const body = parseWithPrefix(spec.body, spec.body ? req.body : undefined, []);

@@ -52,6 +52,8 @@ export async function startTestApp(options: { store?: AuthzStore; now?: () => Da
     audit: { record: (e) => audit.push(e) },
     metrics,
     expectedSchema: () => served,
+    // every response a test sees has been checked against what the OpenAPI document promises
+    checkResponses: true,
     ...(options.now ? { now: options.now } : {}),
     ...(options.rateLimitPerMinute ? { rateLimitPerMinute: options.rateLimitPerMinute } : {}),
   });
