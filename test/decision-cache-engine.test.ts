@@ -6,7 +6,7 @@ import * as facts from '../src/domain/facts.js';
 import { clientObject, repObject, type ClientKey } from '../src/domain/objects.js';
 import type { AuthzStore, Consistency } from '../src/domain/store-port.js';
 import { createMetrics } from '../src/metrics.js';
-import { openStore, serviceStore } from '../src/spicedb/index.js';
+import { DEFAULT_DECISION_CACHE_SIZE, openStore, serviceStore } from '../src/spicedb/index.js';
 import { EMBEDDED, schemaText } from './support/store.js';
 
 const ML: Consistency = { kind: 'minimizeLatency' };
@@ -16,7 +16,7 @@ const counts = async () => Object.fromEntries((await metrics.decisionCache.get()
 
 beforeAll(async () => {
   const raw = await openStore(EMBEDDED, schemaText());
-  store = serviceStore(raw, metrics, { maxBatch: 100, maxWaitMs: 0 });
+  store = serviceStore(raw, metrics, { maxBatch: 100, maxWaitMs: 0 }, DEFAULT_DECISION_CACHE_SIZE);
 });
 afterAll(async () => {
   await store.close();

@@ -10,7 +10,7 @@ import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import type { SpiceDbApi } from '../src/spicedb/spicedb-api.js';
 import { SpiceDbStore } from '../src/spicedb/spicedb-store.js';
-import { serviceStore } from '../src/spicedb/index.js';
+import { DEFAULT_DECISION_CACHE_SIZE, serviceStore } from '../src/spicedb/index.js';
 import { createMetrics } from '../src/metrics.js';
 import { API_KEYS, bearer, KEYS } from './support/app.js';
 
@@ -50,7 +50,7 @@ function appWith(behaviour: Behaviour) {
     close: () => {},
   };
   // as the service composes it: timed, and single checks coalesced into bulk calls
-  const store = serviceStore(new SpiceDbStore('server', api), createMetrics(), { maxBatch: 100, maxWaitMs: 0 });
+  const store = serviceStore(new SpiceDbStore('server', api), createMetrics(), { maxBatch: 100, maxWaitMs: 0 }, DEFAULT_DECISION_CACHE_SIZE);
   const logger = createLogger('silent');
   return createApp({
     store,

@@ -54,7 +54,7 @@ export function defaultDecisionCacheSize(config: StoreConfig): number {
  * single checks coalesced into bulk calls, and, on the embedded engine, answers cached until
  * something changes them.
  */
-export function serviceStore(store: AuthzStore, metrics: Metrics, batching: CoalescingOptions, decisionCacheSize = DEFAULT_DECISION_CACHE_SIZE): AuthzStore {
+export function serviceStore(store: AuthzStore, metrics: Metrics, batching: CoalescingOptions, decisionCacheSize: number): AuthzStore {
   // in flight: the embedded engine runs in this process and can use one core per call; a server
   // cluster takes as many as it is sent
   const maxInFlight = batching.maxInFlight || (store.kind === 'embedded' ? availableParallelism() : 0);

@@ -27,6 +27,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { v1 } from '@authzed/authzed-node';
 import { createPseudonymizer } from '../../src/domain/pseudonym.js';
 import { resolveClient, CLIENT_OBJECT_TYPES } from '../../src/domain/objects.js';
+import { DEFAULT_DECISION_CACHE_SIZE } from '../../src/spicedb/index.js';
 import { checkDeck, firm } from './fixtures.js';
 import { BENCH_KEY, BENCH_PSEUDONYM_KEY } from './keys.js';
 import { root, SERVER_ENV_FILE, serverEnv, startServer } from './servers.js';
@@ -218,7 +219,8 @@ async function embeddedPart(): Promise<Record<string, Figure>> {
   let ownUncachedRac: ChildProcess | undefined;
   if (library) {
     const own = { SPICEDB_EMBEDDED_LIBRARY: library, BENCH_SEED: '1', BENCH_BN: BN };
-    ownRac = await startServer('test/bench/rac-server.ts', { ...own, BENCH_PORT: String(ownPort) });
+    // the decision cache on, as asked (that engine's default is off: the next row)
+    ownRac = await startServer('test/bench/rac-server.ts', { ...own, BENCH_PORT: String(ownPort), RAC_DECISION_CACHE_SIZE: String(DEFAULT_DECISION_CACHE_SIZE) });
     ownUncachedRac = await startServer('test/bench/rac-server.ts', { ...own, BENCH_PORT: String(ownUncachedPort), RAC_DECISION_CACHE_SIZE: '0' });
   }
   const auth = { authorization: `Bearer ${BENCH_KEY}` };

@@ -9,7 +9,7 @@ import { createPseudonymizer } from '../../src/domain/pseudonym.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
-import { DEFAULT_DECISION_CACHE_SIZE, openStore, serviceStore, type StoreConfig } from '../../src/spicedb/index.js';
+import { defaultDecisionCacheSize, openStore, serviceStore, type StoreConfig } from '../../src/spicedb/index.js';
 import { firm } from './fixtures.js';
 import { BENCH_KEY, BENCH_PSEUDONYM_KEY } from './keys.js';
 
@@ -24,8 +24,8 @@ const pseudonymize = createPseudonymizer(BENCH_PSEUDONYM_KEY);
 const metrics = createMetrics();
 const maxInFlight = Number(process.env.RAC_CHECK_MAX_IN_FLIGHT ?? 0);
 const batch = process.env.BENCH_NO_COALESCE === '1' ? { maxBatch: 1, maxWaitMs: 0, maxInFlight } : { maxBatch: Number(process.env.RAC_CHECK_BATCH_MAX ?? 100), maxWaitMs: 0, maxInFlight };
-// RAC_DECISION_CACHE_SIZE=0: every check goes to the engine (the decision cache is embedded-only)
-const cacheSize = process.env.RAC_DECISION_CACHE_SIZE === undefined ? DEFAULT_DECISION_CACHE_SIZE : Number(process.env.RAC_DECISION_CACHE_SIZE);
+// as main.ts: RAC_DECISION_CACHE_SIZE when set (0: every check goes to the engine), else the engine's default
+const cacheSize = process.env.RAC_DECISION_CACHE_SIZE === undefined ? defaultDecisionCacheSize(config) : Number(process.env.RAC_DECISION_CACHE_SIZE);
 const store = serviceStore(raw, metrics, batch, cacheSize);
 if (process.env.BENCH_SEED === '1') {
   // through the service store, as the API writes: the decision cache sees every write and expiry
