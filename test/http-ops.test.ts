@@ -105,4 +105,18 @@ describe('GET /metrics', () => {
     expect(res.text).toMatch(/rac_check_outcomes_total\{outcome="denied"\} [1-9]/);
     expect(res.text).not.toContain(sin);
   });
+
+  it('labels a refused request with the full route it matched, as it labels an answered one', async () => {
+    // refused in the route (400: body), by its scope (403) and with a wrong method (405): each
+    // error goes through the app's error handler, outside the /v1 router
+    expect((await request(t.app).post('/v1/check').set(bearer(KEYS.check)).send({ rep: 'METRIC1' })).status).toBe(400);
+    expect((await request(t.app).get('/v1/export').set(bearer(KEYS.check))).status).toBe(403);
+    expect((await request(t.app).delete('/v1/check').set(bearer(KEYS.check))).status).toBe(405);
+    const res = await request(t.app).get('/metrics');
+    expect(res.text).toContain('method="POST",route="/v1/check",status="400"}');
+    expect(res.text).toContain('method="GET",route="/v1/export",status="403"}');
+    expect(res.text).toContain('method="DELETE",route="/v1/check",status="405"}');
+    // no label without the prefix the router is mounted at
+    expect(res.text).not.toMatch(/route="\/(check|export)"/);
+  });
 });

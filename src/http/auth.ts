@@ -2,7 +2,7 @@
 // (SHA-256 digests, timingSafeEqual, no early exit), so timing reveals neither which key nor
 // how much of it matched. Several keys may carry the same scope, for rotation.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { ApiKey, Scope } from '../config.js';
 import { HttpProblem, problems } from './problem.js';
@@ -31,13 +31,11 @@ export function authenticate(keys: ApiKey[]): RequestHandler {
   };
 }
 
-export function requireScope(scope: Scope): RequestHandler {
-  return (_req, res, next) => {
-    const caller = res.locals.caller as Caller | undefined;
-    if (!caller) throw new HttpProblem(problems.unauthenticated(), { 'WWW-Authenticate': 'Bearer' });
-    if (!caller.scopes.has(scope)) throw new HttpProblem(problems.forbiddenScope(scope));
-    next();
-  };
+/** throws the 401 or 403 problem unless the authenticated caller holds the scope */
+export function requireScope(res: Response, scope: Scope): void {
+  const caller = res.locals.caller as Caller | undefined;
+  if (!caller) throw new HttpProblem(problems.unauthenticated(), { 'WWW-Authenticate': 'Bearer' });
+  if (!caller.scopes.has(scope)) throw new HttpProblem(problems.forbiddenScope(scope));
 }
 
 /** a fixed-window request limit per API key (after authentication), answered as a 429 problem */

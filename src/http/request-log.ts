@@ -27,7 +27,7 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
     res.locals.log = requestLogger;
     const start = process.hrtime.bigint();
     res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : '(unmatched)';
+      const route = (res.locals.route as string | undefined) ?? (req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : '(unmatched)');
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, ms / 1000);
       const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';

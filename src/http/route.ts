@@ -95,9 +95,11 @@ export function mount(router: Router, routes: RouteSpec[], prefix = '', options:
   };
   for (const spec of routes) {
     methods.set(spec.path, [...(methods.get(spec.path) ?? []), spec.method.toUpperCase()]);
-    const handlers = [];
-    if (spec.scope) handlers.push(requireScope(spec.scope));
-    handlers.push(async (req: Request, res: Response) => {
+    router[spec.method](local(spec.path), async (req: Request, res: Response) => {
+      // the request log's and metrics' route label: the full pattern, kept on the response
+      // because Express restores req.baseUrl before an error reaches the app's error handler
+      res.locals.route = spec.path;
+      if (spec.scope) requireScope(res, spec.scope);
       if (options.checkResponses) conformingJson(spec, res);
       const params = parseWithPrefix(spec.params, req.params, []);
       const query = parseWithPrefix(spec.query, req.query, []);
@@ -115,12 +117,12 @@ export function mount(router: Router, routes: RouteSpec[], prefix = '', options:
       const ctx = { actor: actor as Actor, requestId: String(res.locals.requestId ?? ''), consistency };
       await spec.handler(req, res, { params, query, body, ctx, consistency });
     });
-    router[spec.method](local(spec.path), ...handlers);
   }
   // a known path asked with another method: 405 naming the allowed ones
   for (const [path, allowed] of methods) {
     const allow = [...new Set([...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])])].join(', ');
-    router.all(local(path), () => {
+    router.all(local(path), (_req: Request, res: Response) => {
+      res.locals.route = path;
       throw new HttpProblem(
         { type: problemType('method-not-allowed'), title: 'Method not allowed', status: 405, detail: `Allowed: ${allow}.` },
         { Allow: allow },
