@@ -27,7 +27,8 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
     res.locals.log = requestLogger;
     const start = process.hrtime.bigint();
     res.on('finish', () => {
-      const route = (res.locals.route as string | undefined) ?? (req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : '(unmatched)');
+      // every route is declared through mount() (route.ts), which records its pattern here
+      const route = (res.locals.route as string | undefined) ?? '(unmatched)';
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, ms / 1000);
       const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
