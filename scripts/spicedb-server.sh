@@ -105,6 +105,11 @@ migrate() {
     --log-level warn --skip-release-check >"$DATA/migrate.log" 2>&1; then
     log "migration failed:"; cat "$DATA/migrate.log" >&2; exit 1
   fi
+  # statistics the query planner needs on SpiceDB's table (see the file); as the table's owner
+  if ! PGPASSWORD=$(cat "$DATA/pg-password") psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$PG_ROLE" -d "$DB" \
+    -f scripts/postgres-tuning.sql >>"$DATA/migrate.log" 2>&1; then
+    log "tuning the datastore failed:"; cat "$DATA/migrate.log" >&2; exit 1
+  fi
 }
 
 install() {
