@@ -47,7 +47,7 @@ function appWith(behaviour: Behaviour) {
       return 'definition rep {}';
     },
     writeSchema: async () => {},
-    close: () => {},
+    close: async () => {},
   };
   // as the service composes it: timed, and single checks coalesced into bulk calls
   const store = serviceStore(new SpiceDbStore('server', api), createMetrics(), { maxBatch: 100, maxWaitMs: 0 }, DEFAULT_DECISION_CACHE_SIZE);

@@ -47,6 +47,8 @@ export function unaryCalls(rpc: { check: AsyncRpc; checkBulk: AsyncRpc; write: A
 interface Library {
   rpc: Record<RpcName, KoffiFunction>;
   freeBytes: KoffiFunction;
+  dispose: KoffiFunction;
+  freeString: KoffiFunction;
 }
 
 let loaded: Library | undefined;
@@ -91,8 +93,42 @@ function library(): Library {
   loaded = {
     rpc: Object.fromEntries(names.map((n) => [n, lib.func(n, 'void', signature)])) as Record<RpcName, KoffiFunction>,
     freeBytes: lib.func('void spicedb_free_bytes(void* ptr)'),
+    // the package declares it returning a string it frees itself; here the pointer is kept to be
+    // read and freed after the worker thread's call
+    dispose: lib.func('void *spicedb_dispose(unsigned long long handle)'),
+    freeString: lib.func('void spicedb_free(void *ptr)'),
   };
   return loaded;
+}
+
+/**
+ * `fn(...args)` on a worker thread, awaited at most `ms`: for the calls that stop an engine.
+ * Stopping waits for the engine's streaming clients, and those are in this process: they answer
+ * the engine's goodbye only on the event loop. Called on the event loop (as the package does), a
+ * stop with a stream still open, or with a finished stream its client had not yet let go of, can
+ * wait forever with the whole process stopped (seen: a test file hung until CI's time ran out).
+ */
+export function stopOnWorkerThread(fn: KoffiFunction, args: unknown[], ms = 10_000): Promise<unknown> {
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the embedded engine did not stop within ${ms} ms`)), ms);
+    timer.unref();
+    fn.async(...args, (callError: unknown, result: unknown) => {
+      clearTimeout(timer);
+      if (callError) reject(callError instanceof Error ? callError : new Error(String(callError)));
+      else resolvePromise(result);
+    });
+  });
+}
+
+/** stops the package's engine instance `handle` without holding the event loop */
+export async function disposeOnWorkerThread(handle: number): Promise<void> {
+  const lib = library();
+  const ptr = await stopOnWorkerThread(lib.dispose, [handle]);
+  if (ptr == null) return;
+  const text = koffi.decode(ptr, 'char', -1) as string;
+  lib.freeString(ptr);
+  const reply = JSON.parse(text) as { success?: boolean; error?: string };
+  if (reply.success === false) throw new Error(`the embedded engine did not stop: ${reply.error ?? 'no reason given'}`);
 }
 
 const keepAlive = (b: Buffer) => void b.length;

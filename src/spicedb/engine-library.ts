@@ -21,7 +21,7 @@ import { LRUCache } from 'lru-cache';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onWorkerThread, unaryCalls, type KoffiFunction } from './embedded-ffi.js';
+import { onWorkerThread, stopOnWorkerThread, unaryCalls, type KoffiFunction } from './embedded-ffi.js';
 import { ExpiryList } from './expiry-list.js';
 import { connectServer } from './server.js';
 import type { SpiceDbApi } from './spicedb-api.js';
@@ -160,10 +160,14 @@ export async function startEngineLibrary(path: string, options: EngineOptions = 
     readRelationships: (req) => afterClock(() => grpc.readRelationships(head(req))),
     lookupResources: (req) => afterClock(() => grpc.lookupResources(head(req))),
     lookupSubjects: (req) => afterClock(() => grpc.lookupSubjects(head(req))),
-    close: () => {
-      grpc.close();
-      lib.stop(handle);
-      rmSync(dir, { recursive: true, force: true });
+    close: async () => {
+      await grpc.close();
+      // off the event loop: the engine's gRPC server waits for this process's client to go
+      try {
+        await stopOnWorkerThread(lib.stop, [handle]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }

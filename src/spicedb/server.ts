@@ -5,6 +5,7 @@
 // every node the endpoint names (a list of addresses) or resolves to (a name with several
 // addresses), skipping nodes that are down.
 import { deadlineInterceptor, v1 } from '@authzed/authzed-node';
+import { OpenStreams } from './open-streams.js';
 import type { SpiceDbApi } from './spicedb-api.js';
 
 // PreconnectServices.PERMISSIONS_SERVICE (the enum is not exported by the package)
@@ -63,19 +64,23 @@ export function connectServer(o: ServerOptions): SpiceDbApi {
     interceptors: [deadlineInterceptor(o.deadlineMs)],
   });
   const p = client.promises;
+  const streams = new OpenStreams();
   return {
     checkPermission: (req) => p.checkPermission(req),
     checkBulkPermissions: (req) => p.checkBulkPermissions(req),
     writeRelationships: (req) => p.writeRelationships(req),
     deleteRelationships: (req) => p.deleteRelationships(req),
     // A stream may legitimately run long: its deadline is generous, and its consumer bounds it.
-    readRelationships: (req) => client.readRelationships(req, { deadline: Date.now() + STREAM_DEADLINE_MS }),
-    lookupResources: (req) => client.lookupResources(req, { deadline: Date.now() + STREAM_DEADLINE_MS }),
-    lookupSubjects: (req) => client.lookupSubjects(req, { deadline: Date.now() + STREAM_DEADLINE_MS }),
+    readRelationships: (req) => streams.track(client.readRelationships(req, { deadline: Date.now() + STREAM_DEADLINE_MS })),
+    lookupResources: (req) => streams.track(client.lookupResources(req, { deadline: Date.now() + STREAM_DEADLINE_MS })),
+    lookupSubjects: (req) => streams.track(client.lookupSubjects(req, { deadline: Date.now() + STREAM_DEADLINE_MS })),
     readSchema: async () => (await p.readSchema(v1.ReadSchemaRequest.create({}))).schemaText,
     writeSchema: async (schema) => {
       await p.writeSchema(v1.WriteSchemaRequest.create({ schema }));
     },
-    close: () => client.close(),
+    close: async () => {
+      streams.cancelAll();
+      client.close();
+    },
   };
 }

@@ -13,5 +13,6 @@ export interface SpiceDbApi {
   lookupSubjects(req: v1.LookupSubjectsRequest): AsyncIterable<v1.LookupSubjectsResponse>;
   readSchema(): Promise<string>;
   writeSchema(schema: string): Promise<void>;
-  close(): void;
+  /** lets go of the engine or the connection; never holds the event loop while it waits */
+  close(): Promise<void>;
 }

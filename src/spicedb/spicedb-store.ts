@@ -227,6 +227,6 @@ export class SpiceDbStore implements AuthzStore {
   }
 
   async close(): Promise<void> {
-    this.api.close();
+    await this.api.close();
   }
 }

@@ -1,0 +1,25 @@
+// The streaming calls (lookups, reads) a SpiceDB client has open, so that closing the client can
+// cancel them: a caller may stop reading a stream before its end, and an engine in this process
+// waits for its open streams before it stops.
+
+/** what a gRPC streaming call offers here */
+export interface StreamCall {
+  cancel(): void;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+export class OpenStreams {
+  private readonly open = new Set<StreamCall>();
+
+  /** remembers `call` until it closes, and returns it */
+  track<T extends StreamCall>(call: T): T {
+    this.open.add(call);
+    call.once('close', () => this.open.delete(call));
+    return call;
+  }
+
+  cancelAll(): void {
+    for (const call of this.open) call.cancel();
+    this.open.clear();
+  }
+}
