@@ -110,7 +110,12 @@ function library(): Library {
  */
 export function stopOnWorkerThread(fn: KoffiFunction, args: unknown[], ms = 10_000): Promise<unknown> {
   return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the embedded engine did not stop within ${ms} ms`)), ms);
+    // An engine whose own work is stuck (a stalled lookup, see spicedb-store.ts) never stops: it
+    // is left behind, said so, and closing goes on (the process can still exit).
+    const timer = setTimeout(() => {
+      process.emitWarning(`the embedded engine did not stop within ${ms} ms; it is left behind`);
+      resolvePromise(undefined);
+    }, ms);
     timer.unref();
     fn.async(...args, (callError: unknown, result: unknown) => {
       clearTimeout(timer);

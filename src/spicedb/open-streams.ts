@@ -11,10 +11,12 @@ export interface StreamCall {
 export class OpenStreams {
   private readonly open = new Set<StreamCall>();
 
-  /** remembers `call` until it closes, and returns it */
-  track<T extends StreamCall>(call: T): T {
+  /** remembers `call` until it closes, and returns it; `signal`, if given, cancels it */
+  track<T extends StreamCall>(call: T, signal?: AbortSignal): T {
     this.open.add(call);
     call.once('close', () => this.open.delete(call));
+    if (signal?.aborted) call.cancel();
+    else signal?.addEventListener('abort', () => call.cancel(), { once: true });
     return call;
   }
 

@@ -9,7 +9,8 @@ export interface SpiceDbApi {
   deleteRelationships(req: v1.DeleteRelationshipsRequest): Promise<v1.DeleteRelationshipsResponse>;
   /** streamed: the caller consumes relationships as they arrive */
   readRelationships(req: v1.ReadRelationshipsRequest): AsyncIterable<v1.ReadRelationshipsResponse>;
-  lookupResources(req: v1.LookupResourcesRequest): AsyncIterable<v1.LookupResourcesResponse>;
+  /** `signal` cancels the call */
+  lookupResources(req: v1.LookupResourcesRequest, signal?: AbortSignal): AsyncIterable<v1.LookupResourcesResponse>;
   lookupSubjects(req: v1.LookupSubjectsRequest): AsyncIterable<v1.LookupSubjectsResponse>;
   readSchema(): Promise<string>;
   writeSchema(schema: string): Promise<void>;
