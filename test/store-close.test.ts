@@ -2,7 +2,8 @@
 // process and serves its streaming calls (lookups, reads) to this process's own gRPC client over a
 // local socket: stopping it while a stream is open, or while the client has not yet let go of a
 // finished one, waits for that client, which needs the event loop. A close that blocks the event
-// loop meanwhile never returns (seen in CI: one test file in about forty hung in its afterAll).
+// loop meanwhile never returns (it hung CI in a test file's afterAll; here, about one run in 25 of
+// test/lookups.test.ts).
 // Each case runs the engine the suite runs (the package's, rac-authz's own build, or a server).
 import { describe, expect, it } from '@jest/globals';
 import * as facts from '../src/domain/facts.js';
