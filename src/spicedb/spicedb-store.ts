@@ -67,14 +67,14 @@ export interface SpiceDbStoreOptions {
 /** a lookup stream that sent nothing for the stall limit */
 class LookupStalled extends Error {}
 
-/** the iterator's next result, or LookupStalled (after `onStall`) once `ms` pass without one */
+/** the iterator's next result, or LookupStalled (then `onStall` is called) once `ms` pass without one */
 async function nextWithin<T>(it: AsyncIterator<T>, ms: number, onStall: () => void): Promise<IteratorResult<T>> {
   let timer: NodeJS.Timeout | undefined;
   const next = it.next();
   const stall = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
+      reject(new LookupStalled()); // settled first: the race reports the stall, not its aftermath
       onStall();
-      reject(new LookupStalled());
     }, ms);
     timer.unref();
   });
@@ -211,19 +211,11 @@ export class SpiceDbStore implements AuthzStore {
         ...(cursor ? { optionalCursor: { token: cursor } } : {}),
       });
       const call = new AbortController();
-      let stalled = false;
-      let ended = false;
       const it = this.api.lookupResources(req, call.signal)[Symbol.asyncIterator]();
       try {
         for (;;) {
-          const r = await nextWithin(it, this.lookupStallMs, () => {
-            stalled = true;
-            call.abort();
-          });
-          if (r.done) {
-            ended = true;
-            return;
-          }
+          const r = await nextWithin(it, this.lookupStallMs, () => call.abort());
+          if (r.done) return;
           // a stalled stream is asked again from here (the same limit: a cursor is bound to it)
           if (r.value.afterResultCursor?.token) cursor = r.value.afterResultCursor.token;
           // CONDITIONAL cannot happen without caveats; if it ever does, it is not a yes
@@ -231,19 +223,16 @@ export class SpiceDbStore implements AuthzStore {
           yield { id: r.value.resourceObjectId, cursor: r.value.afterResultCursor?.token ?? '' };
         }
       } catch (err) {
-        ended = true;
-        if (!stalled) throw toDomainError(err, 'LookupResources');
+        if (!(err instanceof LookupStalled)) throw toDomainError(err, 'LookupResources');
         if (attempt >= LOOKUP_ATTEMPTS) {
           const failed = new StoreUnavailableError(`LookupResources: SpiceDB sent nothing for ${this.lookupStallMs} ms, ${attempt} times`);
           failed.cause = err;
           throw failed;
         }
       } finally {
-        // the consumer stopped early: let go of the stream
-        if (!ended) {
-          call.abort();
-          void Promise.resolve(it.return?.()).catch(() => undefined);
-        }
+        // let go of the stream: needed when the consumer stopped early, a no-op after its end
+        call.abort();
+        void Promise.resolve(it.return?.()).catch(() => undefined);
       }
     }
   }
