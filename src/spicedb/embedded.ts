@@ -56,11 +56,9 @@ export async function startEmbedded(): Promise<SpiceDbApi> {
     },
     close: async () => {
       streams.cancelAll();
-      // the package's client and closed flag are private: its close() would stop the engine on
-      // the event loop, so it is marked closed here and the engine stopped off the loop
-      const internals = db as unknown as { streamingClient?: { close(): void }; _closed?: boolean };
-      internals.streamingClient?.close();
-      internals._closed = true;
+      // not the package's close(), which stops the engine on the event loop: its (private) client
+      // is let go of here, and the engine stopped off the loop
+      (db as unknown as { streamingClient?: { close(): void } }).streamingClient?.close();
       await disposeOnWorkerThread(handle);
     },
   };
