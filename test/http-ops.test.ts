@@ -119,4 +119,20 @@ describe('GET /metrics', () => {
     // no label without the prefix the router is mounted at
     expect(res.text).not.toMatch(/route="\/(check|export)"/);
   });
+
+  it('labels a request refused before its route (no key, an unreadable body) with the route its path falls under', async () => {
+    const sin = '046454286';
+    expect((await request(t.app).post('/v1/check/bulk').send({ checks: [] })).status).toBe(401);
+    expect((await request(t.app).get(`/v1/clients/individual/${sin}/reps`).set('Authorization', 'Bearer wrong-key')).status).toBe(401);
+    const unreadable = await request(t.app).post('/v1/explain').set(bearer(KEYS.check)).set('Content-Type', 'application/json').send('{"rep":');
+    expect(unreadable.status).toBe(400);
+    expect((await request(t.app).get('/v1/no-such-thing')).status).toBe(401);
+    const res = await request(t.app).get('/metrics');
+    expect(res.text).toContain('method="POST",route="/v1/check/bulk",status="401"}');
+    expect(res.text).toContain('method="GET",route="/v1/clients/:type/:id/reps",status="401"}');
+    expect(res.text).toContain('method="POST",route="/v1/explain",status="400"}');
+    // a path no route declares stays unmatched; the SIN in a path never becomes a label
+    expect(res.text).toContain('method="GET",route="(unmatched)",status="401"}');
+    expect(res.text).not.toContain(sin);
+  });
 });

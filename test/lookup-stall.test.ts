@@ -1,4 +1,5 @@
-// A lookup whose stream goes silent is resumed from its last result. SpiceDB's LookupResources can
+// A lookup whose stream goes silent is asked again: LookupResources from its last result,
+// LookupSubjects (which has no cursor) from the start, leaving out what was already given. SpiceDB's LookupResources can
 // stall: seen here on both embedded engines (SpiceDB v1.54.0 and v1.57.1), about once in 25 runs of
 // test/lookups.test.ts (some 3,000 small paged lookups), its goroutines waiting on one another
 // inside the engine (gdb: LookupResources2's task runners, each in WaitGroup.Wait) and the stream
@@ -92,5 +93,69 @@ describe('a lookup stream that goes silent', () => {
     }
     expect(out).toEqual(['a', 'b', 'c']);
     expect(asked).toHaveLength(1);
+  });
+});
+
+const subject = (id: string) =>
+  v1.LookupSubjectsResponse.create({ subject: { subjectObjectId: id, permissionship: HAS } });
+
+/** as scripted(), for LookupSubjects: each call answers with the next script */
+function scriptedSubjects(...scripts: Array<{ ids: string[]; then: 'end' | 'silence' }>) {
+  let asked = 0;
+  let cancelled = 0;
+  const api = {
+    lookupSubjects: (_req: v1.LookupSubjectsRequest, signal?: AbortSignal) => {
+      asked++;
+      const script = scripts.shift() ?? { ids: [], then: 'silence' as const };
+      return (async function* () {
+        for (const id of script.ids) yield subject(id);
+        if (script.then === 'end') return;
+        await new Promise<void>((_, reject) =>
+          signal?.addEventListener('abort', () => {
+            cancelled++;
+            reject(Object.assign(new Error('1 CANCELLED: Cancelled on client'), { code: 1 }));
+          }),
+        );
+      })();
+    },
+  } as unknown as SpiceDbApi;
+  return { store: new SpiceDbStore('embedded', api, { lookupStallMs: 100 }), asked: () => asked, cancelled: () => cancelled };
+}
+
+const reps = async (store: SpiceDbStore, pause = 0) => {
+  const out: string[] = [];
+  for await (const id of store.lookupSubjects({ resource: { type: 'business_client', id: 'c1' }, permission: 'view', subjectType: 'rep' }, FULL)) {
+    out.push(id);
+    if (pause) await new Promise((r) => setTimeout(r, pause));
+  }
+  return out;
+};
+
+describe('a subject lookup (who can act for a client) that goes silent', () => {
+  it('is cancelled and asked again from the start; what was already given is not given twice', async () => {
+    const { store, asked, cancelled } = scriptedSubjects({ ids: ['R1', 'R2'], then: 'silence' }, { ids: ['R2', 'R1', 'R3'], then: 'end' });
+    expect(await reps(store)).toEqual(['R1', 'R2', 'R3']);
+    expect(asked()).toBe(2);
+    expect(cancelled()).toBe(1);
+  });
+
+  it('silent again and again, it fails UNAVAILABLE: never a short list, never a wait without end', async () => {
+    const { store, asked, cancelled } = scriptedSubjects({ ids: ['R1'], then: 'silence' });
+    const started = Date.now();
+    const err = await reps(store).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StoreUnavailableError);
+    expect((err as Error).message).toMatch(/^LookupSubjects: SpiceDB sent nothing for 100 ms, 3 times$/);
+    expect(asked()).toBe(3);
+    expect(cancelled()).toBe(3);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('a consumer that takes its time is not a stall', async () => {
+    const { store, asked } = scriptedSubjects({ ids: ['R1', 'R2', 'R3'], then: 'end' });
+    expect(await reps(store, 250)).toEqual(['R1', 'R2', 'R3']);
+    expect(asked()).toBe(1);
   });
 });

@@ -20,7 +20,7 @@ import { errorHandler, HttpProblem, problems } from './problem.js';
 import { registrationRoutes } from './registration.routes.js';
 import { requestLog } from './request-log.js';
 import { docsAssets, reviewRoutes } from './review.routes.js';
-import { mount, type RouteSpec } from './route.js';
+import { mount, routeOf, type RouteSpec } from './route.js';
 import { buildServices } from './services.js';
 
 export interface AppDeps {
@@ -60,12 +60,6 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   // no ETag: every answer is no-store, and Express would hash each body to make one
   app.set('etag', false);
-  app.use(requestLog(deps.logger, metrics));
-  app.use((_req, res, next) => {
-    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
-    next();
-  });
-
   const apiRoutes: RouteSpec[] = [
     ...checkRoutes(services, metrics),
     ...lookupRoutes(services),
@@ -78,6 +72,12 @@ export function createApp(deps: AppDeps): Express {
   let openapi: object | undefined;
   const ops = opsRoutes(deps.store, deps.expectedSchema, metrics, () => (openapi ??= buildOpenApi([...ops, ...review, ...apiRoutes])));
   const publicOps = [...ops.filter((r) => !r.scope), ...review];
+
+  app.use(requestLog(deps.logger, metrics, routeOf([...ops, ...review, ...apiRoutes])));
+  app.use((_req, res, next) => {
+    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
+    next();
+  });
 
   // /v1 first: the API's requests (checks above all) meet no public route on their way
   const v1 = express.Router();

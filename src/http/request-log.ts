@@ -8,13 +8,22 @@ import type { Metrics } from '../metrics.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+const pathOf = (url: string) => {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+};
+
 /** the request's logger (with its request id), or `fallback` outside a logged request */
 export function logOf(res: Response, fallback?: Logger): Logger | undefined {
   const log = res.locals.log as (() => Logger) | undefined;
   return log ? log() : fallback;
 }
 
-export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
+/**
+ * `routeOf` names the declared route a request's path falls under, for one refused before its
+ * route ran (route.ts routeOf); a route that ran has recorded its own pattern.
+ */
+export function requestLog(logger: Logger, metrics: Metrics, routeOf: (path: string) => string | undefined = () => undefined): RequestHandler {
   return (req, res, next) => {
     const incoming = req.get('X-Request-Id');
     const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -28,7 +37,7 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       // every route is declared through mount() (route.ts), which records its pattern here
-      const route = (res.locals.route as string | undefined) ?? '(unmatched)';
+      const route = (res.locals.route as string | undefined) ?? routeOf(pathOf(req.originalUrl)) ?? '(unmatched)';
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, ms / 1000);
       const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';

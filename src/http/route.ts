@@ -3,6 +3,7 @@
 // (validating every input before the handler runs) and generates the OpenAPI document
 // (openapi.ts), so the two cannot disagree.
 import type { Request, Response, Router } from 'express';
+import { match } from 'path-to-regexp';
 import { z } from 'zod';
 import type { Scope } from '../config.js';
 import { actorSchema, type Actor } from '../domain/actor.js';
@@ -87,6 +88,17 @@ function conformingJson(spec: RouteSpec, res: Response): void {
 }
 
 /** mounts the routes on `router`; `prefix`: where the router itself is mounted (cut from each path) */
+/**
+ * The declared route a path falls under, for the request log and metrics of a request refused
+ * before its route ran (no key: 401, the rate limit: 429, an unreadable body: 400/413/415);
+ * undefined for a path no route declares. Matched as the router matches (Express's own
+ * path-to-regexp), only then: never on the way of an answered request.
+ */
+export function routeOf(routes: RouteSpec[]): (path: string) => string | undefined {
+  const patterns = [...new Set(routes.map((r) => r.path))].map((path) => ({ path, matches: match(path, { decode: false }) }));
+  return (path) => patterns.find((p) => p.matches(path) !== false)?.path;
+}
+
 export function mount(router: Router, routes: RouteSpec[], prefix = '', options: MountOptions = {}): void {
   const methods = new Map<string, string[]>();
   const local = (path: string) => {

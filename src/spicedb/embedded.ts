@@ -49,7 +49,7 @@ export async function startEmbedded(): Promise<SpiceDbApi> {
     // streaming calls go through the package's local gRPC proxy
     readRelationships: (req) => streams.track(permissions.readRelationships(req)),
     lookupResources: (req, signal) => streams.track(permissions.lookupResources(req), signal),
-    lookupSubjects: (req) => streams.track(permissions.lookupSubjects(req)),
+    lookupSubjects: (req, signal) => streams.track(permissions.lookupSubjects(req), signal),
     readSchema: async () => (await schema.readSchema(v1.ReadSchemaRequest.create({}))).schemaText,
     writeSchema: async (text) => {
       await writer(() => schema.writeSchema(v1.WriteSchemaRequest.create({ schema: text })));

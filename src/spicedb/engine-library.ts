@@ -159,7 +159,7 @@ export async function startEngineLibrary(path: string, options: EngineOptions = 
     // a page after the first is asked as the first was (its cursor is bound to the same arguments)
     readRelationships: (req) => afterClock(() => grpc.readRelationships(head(req))),
     lookupResources: (req, signal) => afterClock(() => grpc.lookupResources(head(req), signal)),
-    lookupSubjects: (req) => afterClock(() => grpc.lookupSubjects(head(req))),
+    lookupSubjects: (req, signal) => afterClock(() => grpc.lookupSubjects(head(req), signal)),
     close: async () => {
       await grpc.close();
       // off the event loop: the engine's gRPC server waits for this process's client to go

@@ -73,7 +73,7 @@ export function connectServer(o: ServerOptions): SpiceDbApi {
     // A stream may legitimately run long: its deadline is generous, and its consumer bounds it.
     readRelationships: (req) => streams.track(client.readRelationships(req, { deadline: Date.now() + STREAM_DEADLINE_MS })),
     lookupResources: (req, signal) => streams.track(client.lookupResources(req, { deadline: Date.now() + STREAM_DEADLINE_MS }), signal),
-    lookupSubjects: (req) => streams.track(client.lookupSubjects(req, { deadline: Date.now() + STREAM_DEADLINE_MS })),
+    lookupSubjects: (req, signal) => streams.track(client.lookupSubjects(req, { deadline: Date.now() + STREAM_DEADLINE_MS }), signal),
     readSchema: async () => (await p.readSchema(v1.ReadSchemaRequest.create({}))).schemaText,
     writeSchema: async (schema) => {
       await p.writeSchema(v1.WriteSchemaRequest.create({ schema }));

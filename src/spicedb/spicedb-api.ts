@@ -11,7 +11,8 @@ export interface SpiceDbApi {
   readRelationships(req: v1.ReadRelationshipsRequest): AsyncIterable<v1.ReadRelationshipsResponse>;
   /** `signal` cancels the call */
   lookupResources(req: v1.LookupResourcesRequest, signal?: AbortSignal): AsyncIterable<v1.LookupResourcesResponse>;
-  lookupSubjects(req: v1.LookupSubjectsRequest): AsyncIterable<v1.LookupSubjectsResponse>;
+  /** `signal` cancels the call */
+  lookupSubjects(req: v1.LookupSubjectsRequest, signal?: AbortSignal): AsyncIterable<v1.LookupSubjectsResponse>;
   readSchema(): Promise<string>;
   writeSchema(schema: string): Promise<void>;
   /** lets go of the engine or the connection; never holds the event loop while it waits */

@@ -22,8 +22,8 @@ import type { SpiceDbApi } from './spicedb-api.js';
 
 const DELETE_PAGE = 1000;
 /**
- * A lookup stream that sends nothing for this long is cancelled and asked again from the last
- * result it sent, at most LOOKUP_ATTEMPTS times in all. SpiceDB's LookupResources can stall for
+ * A lookup stream (LookupResources, LookupSubjects) that sends nothing for this long is cancelled
+ * and asked again, at most LOOKUP_ATTEMPTS times in all. SpiceDB's LookupResources can stall for
  * good (its task runners waiting on one another; seen on SpiceDB v1.54.0 and v1.57.1, about once
  * in 75,000 small paged lookups); a first result normally comes in well under a second, even
  * for 10,000 clients among a million relationships.
@@ -201,39 +201,24 @@ export class SpiceDbStore implements AuthzStore {
 
   async *lookupResources(query: LookupResourcesQuery, consistency: Consistency): AsyncIterable<{ id: string; cursor: string }> {
     let cursor = query.cursor;
-    for (let attempt = 1; ; attempt++) {
-      const req = v1.LookupResourcesRequest.create({
-        consistency: rq.consistency(consistency),
-        resourceObjectType: query.resourceType,
-        permission: query.permission,
-        subject: rq.subjectRef(query.subject),
-        optionalLimit: query.limit ?? 0,
-        ...(cursor ? { optionalCursor: { token: cursor } } : {}),
-      });
-      const call = new AbortController();
-      const it = this.api.lookupResources(req, call.signal)[Symbol.asyncIterator]();
-      try {
-        for (;;) {
-          const r = await nextWithin(it, this.lookupStallMs, () => call.abort());
-          if (r.done) return;
-          // a stalled stream is asked again from here (the same limit: a cursor is bound to it)
-          if (r.value.afterResultCursor?.token) cursor = r.value.afterResultCursor.token;
-          // CONDITIONAL cannot happen without caveats; if it ever does, it is not a yes
-          if (r.value.permissionship !== v1.LookupPermissionship.HAS_PERMISSION) continue;
-          yield { id: r.value.resourceObjectId, cursor: r.value.afterResultCursor?.token ?? '' };
-        }
-      } catch (err) {
-        if (!(err instanceof LookupStalled)) throw toDomainError(err, 'LookupResources');
-        if (attempt >= LOOKUP_ATTEMPTS) {
-          const failed = new StoreUnavailableError(`LookupResources: SpiceDB sent nothing for ${this.lookupStallMs} ms, ${attempt} times`);
-          failed.cause = err;
-          throw failed;
-        }
-      } finally {
-        // let go of the stream: needed when the consumer stopped early, a no-op after its end
-        call.abort();
-        void Promise.resolve(it.return?.()).catch(() => undefined);
-      }
+    const ask = (signal: AbortSignal) =>
+      this.api.lookupResources(
+        v1.LookupResourcesRequest.create({
+          consistency: rq.consistency(consistency),
+          resourceObjectType: query.resourceType,
+          permission: query.permission,
+          subject: rq.subjectRef(query.subject),
+          optionalLimit: query.limit ?? 0,
+          ...(cursor ? { optionalCursor: { token: cursor } } : {}),
+        }),
+        signal,
+      );
+    for await (const r of this.unstalled('LookupResources', ask)) {
+      // a stalled stream is asked again from here (the same limit: a cursor is bound to it)
+      if (r.afterResultCursor?.token) cursor = r.afterResultCursor.token;
+      // CONDITIONAL cannot happen without caveats; if it ever does, it is not a yes
+      if (r.permissionship !== v1.LookupPermissionship.HAS_PERMISSION) continue;
+      yield { id: r.resourceObjectId, cursor: r.afterResultCursor?.token ?? '' };
     }
   }
 
@@ -244,15 +229,47 @@ export class SpiceDbStore implements AuthzStore {
       permission: query.permission,
       subjectObjectType: query.subjectType,
     });
-    try {
-      for await (const r of this.api.lookupSubjects(req)) {
-        const s = r.subject;
-        if (!s || s.permissionship !== v1.LookupPermissionship.HAS_PERMISSION) continue;
-        if (s.subjectObjectId === '*') continue; // a wildcard names no one in particular
-        yield s.subjectObjectId;
+    // LookupSubjects has no cursor: a stalled stream is asked again from the start, and what was
+    // already given is left out (a client's reps are at most a firm's employees)
+    const given = new Set<string>();
+    for await (const r of this.unstalled('LookupSubjects', (signal) => this.api.lookupSubjects(req, signal))) {
+      const s = r.subject;
+      if (!s || s.permissionship !== v1.LookupPermissionship.HAS_PERMISSION) continue;
+      if (s.subjectObjectId === '*') continue; // a wildcard names no one in particular
+      if (given.has(s.subjectObjectId)) continue;
+      given.add(s.subjectObjectId);
+      yield s.subjectObjectId;
+    }
+  }
+
+  /**
+   * A lookup stream guarded against stalls: `ask` opens it (again after a stall, when the caller's
+   * state says where to go on from); one that sends nothing for the stall limit is cancelled and
+   * asked again, LOOKUP_ATTEMPTS times in all, then the lookup fails UNAVAILABLE. Only the wait
+   * for SpiceDB is timed, never the consumer's time between results.
+   */
+  private async *unstalled<R>(call: string, ask: (signal: AbortSignal) => AsyncIterable<R>): AsyncIterable<R> {
+    for (let attempt = 1; ; attempt++) {
+      const cancel = new AbortController();
+      const it = ask(cancel.signal)[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          const r = await nextWithin(it, this.lookupStallMs, () => cancel.abort());
+          if (r.done) return;
+          yield r.value;
+        }
+      } catch (err) {
+        if (!(err instanceof LookupStalled)) throw toDomainError(err, call);
+        if (attempt >= LOOKUP_ATTEMPTS) {
+          const failed = new StoreUnavailableError(`${call}: SpiceDB sent nothing for ${this.lookupStallMs} ms, ${attempt} times`);
+          failed.cause = err;
+          throw failed;
+        }
+      } finally {
+        // let go of the stream: needed when the consumer stopped early, a no-op after its end
+        cancel.abort();
+        void Promise.resolve(it.return?.()).catch(() => undefined);
       }
-    } catch (err) {
-      throw toDomainError(err, 'LookupSubjects');
     }
   }
 
