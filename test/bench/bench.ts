@@ -189,6 +189,9 @@ const median = (xs: Figure[]): Figure => {
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 };
 
+/** server part: rac-authz / SpiceDB's gateway in each measured round, in order */
+let serverRoundRatios: number[] = [];
+
 /** the decision cache's hit / miss counts in the cached rac-authz over the whole run */
 let cacheCounts: Record<string, number> = {};
 
@@ -293,6 +296,8 @@ async function serverPart(): Promise<Record<string, Figure> | undefined> {
     keep(runs.grpc!, await grpcLoop(env.SPICEDB_ENDPOINT!, env.SPICEDB_TOKEN!, requests), round);
     process.stderr.write(round < 0 ? 'server warm-up round done\n' : `server round ${round + 1}/${ROUNDS} done\n`);
   }
+  // each round's rac-authz against the gateway measured just before it: the spread behind the median
+  serverRoundRatios = runs.rac!.map((r, i) => round2(r.rps / runs.gateway![i]!.rps));
   return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
 }
 
@@ -347,11 +352,14 @@ const hits = cacheCounts.hit ?? 0;
 const misses = cacheCounts.miss ?? 0;
 const cacheLine = `decision cache (cached rac-authz, measured scenarios, single and bulk): ${hits} hits, ${misses} misses (${Math.round((hits / Math.max(hits + misses, 1)) * 1000) / 10}% hits) over a deck of ${DECK} distinct checks`;
 // the cached rows are in the embedded part: no line about them when it did not run
-process.stdout.write(`\n${CONNECTIONS} connections, ${SECONDS} s per scenario, median of ${ROUNDS} alternating rounds\n\n${table}\n${embedded ? `\n${cacheLine}\n` : ''}`);
+const roundsLine = `server: rac / gateway, round by round: ${serverRoundRatios.join(', ')}`;
+process.stdout.write(
+  `\n${CONNECTIONS} connections, ${SECONDS} s per scenario, median of ${ROUNDS} alternating rounds\n\n${table}\n${embedded ? `\n${cacheLine}\n` : ''}${server ? `\n${roundsLine}\n` : ''}`,
+);
 mkdirSync(`${root}.data/bench`, { recursive: true });
 writeFileSync(
   `${root}.data/bench/results.json`,
-  JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, deck: DECK, serverDeck: SERVER_DECK, decisionCache: cacheCounts, figures: all, ratios }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, deck: DECK, serverDeck: SERVER_DECK, decisionCache: cacheCounts, figures: all, ratios, serverRoundRatios }, null, 2),
 );
 // BENCH_STRICT=1 (CI's smoke run): any row that met an error fails the run
 const failed = all.filter((f) => f.errors > 0);
