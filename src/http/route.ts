@@ -87,7 +87,6 @@ function conformingJson(spec: RouteSpec, res: Response): void {
   };
 }
 
-/** mounts the routes on `router`; `prefix`: where the router itself is mounted (cut from each path) */
 /**
  * The declared route a path falls under, for the request log and metrics of a request refused
  * before its route ran (no key: 401, the rate limit: 429, an unreadable body: 400/413/415);
@@ -99,6 +98,7 @@ export function routeOf(routes: RouteSpec[]): (path: string) => string | undefin
   return (path) => patterns.find((p) => p.matches(path) !== false)?.path;
 }
 
+/** mounts the routes on `router`; `prefix`: where the router itself is mounted (cut from each path) */
 export function mount(router: Router, routes: RouteSpec[], prefix = '', options: MountOptions = {}): void {
   const methods = new Map<string, string[]>();
   const local = (path: string) => {
