@@ -81,6 +81,28 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it('gives examples (the demo firm) that the service accepts as they are', async () => {
+    type Example = { example?: unknown; schema?: { example?: unknown } };
+    type Full = { parameters?: Array<{ name: string; in: string; schema?: { example?: unknown } }>; requestBody?: { content: Record<string, Example> } };
+    const paths = doc.paths as unknown as Record<string, Record<string, Full>>;
+    const bodies = Object.entries(paths).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) => (op.requestBody?.content['application/json']?.example ? [{ path, method, body: op.requestBody.content['application/json'].example }] : [])),
+    );
+    expect(bodies.map((b) => b.path).sort()).toEqual(['/v1/check', '/v1/check/bulk', '/v1/explain']);
+    for (const { path, body } of bodies) {
+      const res = await request(t.app).post(path).set(bearer(KEYS.check)).send(body as object);
+      expect([path, res.status]).toEqual([path, 200]);
+      if (path === '/v1/check/bulk') expect(res.body.results.every((r: object) => 'allowed' in r)).toBe(true);
+    }
+    // every path parameter of a lookup has an example, and together they make a valid request
+    const reps = paths['/v1/clients/{type}/{id}/reps']!.get!;
+    const ex = Object.fromEntries(reps.parameters!.filter((p) => p.in === 'path').map((p) => [p.name, p.schema?.example]));
+    expect((await request(t.app).get(`/v1/clients/${ex.type}/${ex.id}/reps`).set(bearer(KEYS.check))).status).toBe(200);
+    const clients = paths['/v1/reps/{repId}/clients']!.get!;
+    const repId = clients.parameters!.find((p) => p.name === 'repId')?.schema?.example;
+    expect((await request(t.app).get(`/v1/reps/${repId}/clients`).set(bearer(KEYS.check))).status).toBe(200);
+  });
+
   it('names the actor header on admin operations', () => {
     const op = doc.paths['/v1/businesses/{bn}/employees/{repId}']!.put!;
     expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'RAC-Actor', in: 'header', required: true }));

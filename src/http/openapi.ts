@@ -2,6 +2,7 @@
 // the endpoints: every path, its parameters, body, responses, errors and security.
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { DEMO } from '../demo.js';
 import { problemSchema } from './api.schemas.js';
 import { TOKEN_HEADER } from './consistency.js';
 import { ACTOR_HEADER, TOKEN_OUT_HEADER, type RouteSpec } from './route.js';
@@ -20,6 +21,36 @@ const COMMON_ERRORS: Record<number, string> = {
   503: 'SpiceDB unavailable: no decision was made (Retry-After)',
   504: 'SpiceDB did not answer in time: no decision was made',
 };
+
+/**
+ * Examples from the demo firm (`npm run demo`), so that trying an operation from the document
+ * (GET /docs) reaches a firm that exists: path parameters by name, the actor, check bodies.
+ */
+const PARAM_EXAMPLES: Record<string, string> = {
+  bn: DEMO.bn,
+  repId: DEMO.seniorRep,
+  groupId: DEMO.group,
+  type: 'individual',
+  id: DEMO.individualSin,
+  privilege: 'individual_clients',
+};
+const ACTOR_EXAMPLE = `rep:${DEMO.owner}`;
+const CHECK_EXAMPLE = { rep: DEMO.seniorRep, permission: 'view', client: { type: 'individual', id: DEMO.individualSin } };
+const BODY_EXAMPLES: Record<string, unknown> = {
+  '/v1/check': CHECK_EXAMPLE,
+  '/v1/explain': { rep: DEMO.juniorRep, permission: 'view', client: { type: 'individual', id: DEMO.individualSin } },
+  '/v1/check/bulk': {
+    checks: [
+      CHECK_EXAMPLE,
+      { rep: DEMO.juniorRep, permission: 'view', client: { type: 'business', id: DEMO.businessClient } },
+      { rep: DEMO.seniorAdmin, business: DEMO.bn, permission: 'assign_privileges' },
+    ],
+  },
+};
+
+/** the path parameters' object, each named one with its example */
+const withExamples = (params: z.ZodObject): z.ZodObject =>
+  z.object(Object.fromEntries(Object.entries(params.shape).map(([name, schema]) => [name, name in PARAM_EXAMPLES ? (schema as z.ZodType).meta({ example: PARAM_EXAMPLES[name] }) : schema])));
 
 /** the object schema behind a (possibly transformed) zod schema */
 const objectOf = (schema: z.ZodType | undefined): z.ZodObject | undefined => {
@@ -49,7 +80,7 @@ function operation(spec: RouteSpec): ZodOpenApiOperationObject {
     responses[String(e)] = { description: COMMON_ERRORS[e] ?? 'error', content: { 'application/problem+json': { schema: problemSchema } } };
   }
   const header: Record<string, z.ZodType> = {};
-  if (spec.actor) header[ACTOR_HEADER] = z.string().meta({ description: 'rep:<RepID> or client:<type>:<id>', example: 'rep:A1B2C3D' });
+  if (spec.actor) header[ACTOR_HEADER] = z.string().meta({ description: 'rep:<RepID> or client:<type>:<id>', example: ACTOR_EXAMPLE });
   if (spec.scope) header[TOKEN_HEADER] = z.string().optional().meta({ description: 'a consistency token: answer at least as fresh as it' });
   const path = objectOf(spec.params);
   const query = objectOf(spec.query);
@@ -59,11 +90,18 @@ function operation(spec: RouteSpec): ZodOpenApiOperationObject {
     tags: [spec.tag],
     ...(spec.scope ? { security: [{ bearerAuth: [] }], 'x-scope': spec.scope } : { security: [] }),
     requestParams: {
-      ...(path ? { path } : {}),
+      ...(path ? { path: withExamples(path) } : {}),
       ...(query ? { query } : {}),
       ...(Object.keys(header).length ? { header: z.object(header) } : {}),
     },
-    ...(body ? { requestBody: { required: !(body instanceof z.ZodOptional), content: { 'application/json': { schema: body } } } } : {}),
+    ...(body
+      ? {
+          requestBody: {
+            required: !(body instanceof z.ZodOptional),
+            content: { 'application/json': { schema: body, ...(spec.path in BODY_EXAMPLES ? { example: BODY_EXAMPLES[spec.path] } : {}) } },
+          },
+        }
+      : {}),
     responses: responses as ZodOpenApiOperationObject['responses'],
   };
 }
