@@ -244,6 +244,43 @@ describe('client authorizations', () => {
     expect(await view(f.owner, 'individual', SIN)).toBe(false);
   });
 
+  it("removal of a firm's authorization is decided in that firm: a privilege or reach elsewhere does not count", async () => {
+    // R: senior administrator of firm A; junior rep of firm B holding only trust_clients there
+    const a = await firm();
+    const b = await firm();
+    const r = b.juniorRep;
+    await api.ok(201, `rep:${a.owner}`, 'put', `/v1/businesses/${a.bn}/employees/${r}`, { role: 'senior_admin' });
+    await api.ok(201, `rep:${b.owner}`, 'put', `/v1/businesses/${b.bn}/employees/${r}/privileges/trust_clients`);
+    await authorize('individual', SIN3, a.bn);
+    await authorize('individual', SIN3, b.bn);
+    const ofB = `/v1/clients/individual/${SIN3}/authorizations/business/${b.bn}`;
+    // R may remove individual clients' authorizations in A, and holds a client privilege in B: not this one
+    expect((await api.as(`rep:${r}`, 'delete', ofB)).status).toBe(403);
+    expect(await view(b.owner, 'individual', SIN3)).toBe(true);
+    // the firm's own privileged rep may
+    await api.ok(204, `rep:${b.seniorRep}`, 'delete', ofB);
+    expect(await view(b.owner, 'individual', SIN3)).toBe(false);
+    expect(await view(a.owner, 'individual', SIN3)).toBe(true);
+  });
+
+  it("removal respects the BN-group fence: a rep outside the client's group may not remove it, whatever else reaches the client", async () => {
+    const f = await firm();
+    const o = `rep:${f.owner}`;
+    // the senior rep holds individual_clients; the client is fenced into a group it is not in, and
+    // also authorized the senior rep's RepID directly (so it views the client, not through the firm)
+    await authorize('individual', SIN2, f.bn);
+    const g = await api.ok(201, o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Fenced' });
+    await api.ok(201, o, 'put', `/v1/businesses/${f.bn}/groups/${g.body.groupId}/clients/individual/${SIN2}`);
+    await api.ok(201, `client:individual:${SIN2}`, 'put', `/v1/clients/individual/${SIN2}/authorizations/rep/${f.seniorRep}`, { level: 1 });
+    expect(await view(f.seniorRep, 'individual', SIN2)).toBe(true);
+    const ofFirm = `/v1/clients/individual/${SIN2}/authorizations/business/${f.bn}`;
+    expect((await api.as(`rep:${f.seniorRep}`, 'delete', ofFirm)).status).toBe(403);
+    expect(await view(f.owner, 'individual', SIN2)).toBe(true);
+    // the owner reaches fenced clients, and may
+    await api.ok(204, o, 'delete', ofFirm);
+    expect(await view(f.owner, 'individual', SIN2)).toBe(false);
+  });
+
   it('requests stay pending (granting nothing) until confirmed; confirm without one is 404', async () => {
     const f = await firm();
     const req = await api.ok(201, `rep:${f.juniorRep}`, 'post', `/v1/businesses/${f.bn}/authorization-requests`, {

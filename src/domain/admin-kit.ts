@@ -9,7 +9,7 @@ import { mustExist, mustNotExist, readEmployee } from './firm-state.js';
 import { businessObject, clientObject, repObject, type ClientKey } from './objects.js';
 import type { BusinessFunction } from './permissions.js';
 import type { Pseudonymizer } from './pseudonym.js';
-import type { AuthzStore, Consistency, Precondition, RelationshipUpdate } from './store-port.js';
+import type { AuthzStore, Consistency, ObjectRef, Precondition, RelationshipUpdate } from './store-port.js';
 
 export interface CommandContext {
   actor: Actor;
@@ -62,8 +62,13 @@ export class AdminKit {
 
   /** throws ForbiddenActorError unless the rep holds the permission on the client */
   async authorizeOnClient(repId: string, client: ClientKey, permission: string, consistency: Consistency = FRESHEST): Promise<void> {
-    const { allowed } = await this.store.check({ resource: clientObject(client), permission, subject: repObject(repId) }, consistency);
-    if (!allowed) throw new ForbiddenActorError(`the actor lacks ${permission} on the client`);
+    await this.authorizeOn(repId, clientObject(client), permission, 'the client', consistency);
+  }
+
+  /** throws ForbiddenActorError (naming `what`) unless the rep holds the permission on the object */
+  async authorizeOn(repId: string, resource: ObjectRef, permission: string, what: string, consistency: Consistency = FRESHEST): Promise<void> {
+    const { allowed } = await this.store.check({ resource, permission, subject: repObject(repId) }, consistency);
+    if (!allowed) throw new ForbiddenActorError(`the actor lacks ${permission} on ${what}`);
   }
 
   /**

@@ -104,11 +104,17 @@ export class AuthorizationCommands {
   async remove(ctx: CommandContext, client: ClientKey, rep: Representative) {
     if (ctx.actor.kind === 'rep') {
       const actor = ctx.actor.repId;
-      // a representative removes the client's authorization of its own business (holding the
-      // privilege for the client's type there), or its own RepID authorization [decided]
-      await this.kit.authorizeOnClient(actor, client, 'remove_authorization');
-      if ('business' in rep) await this.kit.authorizeOnBusiness(actor, rep.business, ['remove_authorization']);
-      else if (rep.rep !== actor) throw new ForbiddenActorError("a representative may remove only its own RepID's authorization");
+      if ('business' in rep) {
+        // decided in that business alone: the privilege for the client's type (owners and senior
+        // administrators always), through that business's own reach of this client (role in force,
+        // registration active, the BN-group fence): the authorization record's permission, not
+        // the client's, which any other firm or a RepID authorization can grant
+        await this.kit.authorizeOn(actor, authorizationObject(client, rep.business), `reaches_${client.type}_privileged`, `the client's authorization of ${rep.business}`);
+      } else {
+        // a representative removes its own RepID authorization [decided]
+        await this.kit.authorizeOnClient(actor, client, 'remove_authorization');
+        if (rep.rep !== actor) throw new ForbiddenActorError("a representative may remove only its own RepID's authorization");
+      }
     } else {
       this.requireClient(ctx, client);
     }
