@@ -189,6 +189,70 @@ describe('BN groups', () => {
   });
 });
 
+describe('an employee is every association it holds in the business (business and BN groups)', () => {
+  /** a firm with a group, a client fenced into it, and `rep` associated to the group with `groupRole` */
+  async function fenced(groupRole: string, businessRole?: string) {
+    const f = await firm();
+    const o = `rep:${f.owner}`;
+    const rep = `GX${f.bn.slice(-3)}01`;
+    const client = `9${f.bn.slice(-8)}`; // a business client's BN, one per firm
+    await authorize('business', client, f.bn);
+    const g = await api.ok(201, o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Fenced' });
+    const gid = g.body.groupId as string;
+    await api.ok(201, o, 'put', `/v1/businesses/${f.bn}/groups/${gid}/clients/business/${client}`);
+    if (businessRole) await api.ok(201, o, 'put', `/v1/businesses/${f.bn}/employees/${rep}`, { role: businessRole });
+    await api.ok(201, o, 'put', `/v1/businesses/${f.bn}/groups/${gid}/employees/${rep}`, { role: groupRole });
+    const reaches = () => view(rep, 'business', client);
+    expect(await reaches()).toBe(groupRole !== 'junior_rep_limited');
+    return { f, o, rep, gid, client, reaches, path: `/v1/businesses/${f.bn}/employees/${rep}` };
+  }
+
+  it('a junior administrator may not disassociate, re-associate or delete an employee who is an administrator in a group', async () => {
+    const { f, o, path, reaches } = await fenced('senior_admin', 'junior_rep');
+    const ja = `rep:${f.juniorAdmin}`;
+    expect((await api.as(ja, 'post', `${path}/disassociate`)).status).toBe(403);
+    expect((await api.as(ja, 'delete', path)).status).toBe(403);
+    await api.ok(200, o, 'post', `${path}/disassociate`);
+    expect(await reaches()).toBe(false);
+    expect((await api.as(ja, 'post', `${path}/reassociate`)).status).toBe(403);
+    expect(await reaches()).toBe(false);
+  });
+
+  it('deleting a disassociated employee never gives back what a group association reached: the employee leaves the business whole', async () => {
+    const { f, o, path, reaches, rep } = await fenced('senior_admin', 'junior_rep');
+    await api.ok(200, o, 'post', `${path}/disassociate`);
+    expect(await reaches()).toBe(false);
+    await api.ok(204, o, 'delete', path);
+    expect(await reaches()).toBe(false);
+    const list = await api.ok(200, o, 'get', `/v1/businesses/${f.bn}/employees`);
+    expect(list.body.employees.map((e: { repId: string }) => e.repId)).not.toContain(rep);
+  });
+
+  it('an employee associated to a group alone is disassociated, re-associated, given privileges and deleted like any other', async () => {
+    const { f, o, path, reaches, rep, client } = await fenced('junior_rep');
+    await api.ok(200, o, 'post', `${path}/disassociate`);
+    expect(await reaches()).toBe(false);
+    await api.ok(200, o, 'post', `${path}/reassociate`);
+    expect(await reaches()).toBe(true);
+    // a junior administrator may act on a representative, group-only or not
+    await api.ok(200, `rep:${f.juniorAdmin}`, 'post', `${path}/disassociate`);
+    await api.ok(200, `rep:${f.juniorAdmin}`, 'post', `${path}/reassociate`);
+    const list = () => api.check({ rep, permission: 'list', client: { type: 'business', id: client } });
+    expect(await list()).toBe(false);
+    await api.ok(201, `rep:${f.seniorAdmin}`, 'put', `${path}/privileges/business_clients`);
+    expect(await list()).toBe(true);
+    await api.ok(204, o, 'delete', path);
+    expect(await reaches()).toBe(false);
+    expect(await list()).toBe(false);
+  });
+
+  it('a group-only junior_rep_limited can never hold a privilege (409); a rep with no association at all is 404', async () => {
+    const { f, path } = await fenced('junior_rep_limited');
+    expect((await api.as(`rep:${f.seniorAdmin}`, 'put', `${path}/privileges/mail`)).status).toBe(409);
+    expect((await api.as(`rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/employees/NOBODY9/disassociate`)).status).toBe(404);
+  }, 30_000);
+});
+
 describe('client authorizations', () => {
   it('levels, replacing (never two), expiry, level 3 for business clients only', async () => {
     const f = await firm();

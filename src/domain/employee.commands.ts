@@ -4,16 +4,20 @@
 // writes once, with preconditions on the state it read.
 import { del, FRESHEST, touch, type AdminKit, type CommandContext } from './admin-kit.js';
 import { ConflictError, NotFoundError } from './errors.js';
-import { permissionsToChangeRole } from './escalation.js';
+import { permissionsToActOn, permissionsToChangeRole, rolesHeld } from './escalation.js';
 import * as facts from './facts.js';
 import {
   collect,
+  groupAssociationsUnchanged,
+  isAssociated,
   mustExist,
   mustNotExist,
   readActiveOwners,
+  readAssociations,
   readEmployee,
   readGroupIds,
   roleUnchanged,
+  type Associations,
   type EmployeeState,
 } from './firm-state.js';
 import { groupObject } from './objects.js';
@@ -67,57 +71,83 @@ export class EmployeeCommands {
     return { created: !target.role, employee: { repId, ...view(after) }, token };
   }
 
-  /** DELETE: the association goes, with its role, privileges and disassociation record */
+  /**
+   * DELETE: the employee leaves the business whole: its business association with role,
+   * privileges and disassociation record, and its BN-group associations (left behind, a group
+   * association would reach again once the disassociation record went). The guard covers every
+   * role it holds.
+   */
   async delete(ctx: CommandContext, bn: string, repId: string) {
     const actor = this.kit.repActor(ctx);
-    const target = await readEmployee(this.kit.store, bn, repId, FRESHEST);
-    await this.kit.authorizeOnBusiness(actor, bn, permissionsToChangeRole('modify_associations', target.role, undefined));
-    const pre = [...(await this.kit.actorStillAllowed(bn, actor)), ...roleUnchanged(bn, repId, target.role)];
-    if (target.role === 'owner') pre.push(...(await this.anotherOwner(bn, repId)));
+    const target = await readAssociations(this.kit.store, bn, repId, FRESHEST);
+    const role = target.business.role;
+    await this.kit.authorizeOnBusiness(actor, bn, permissionsToActOn('modify_associations', rolesHeld(role, target.groups)));
+    const pre = [...(await this.kit.actorStillAllowed(bn, actor)), ...this.unchanged(bn, repId, target)];
+    if (role === 'owner') pre.push(...(await this.anotherOwner(bn, repId)));
     const updates = [
       ...ROLES.map((r) => del(facts.role(bn, repId, r))),
       ...PRIVILEGES.map((p) => del(facts.privilege(bn, repId, p))),
       del(facts.disassociated(bn, repId)),
+      ...target.groups.map((g) => del(facts.groupAssociation(bn, g.groupId, repId, g.role))),
     ];
     const token = await this.kit.write(ctx, 'employee.delete', `business:${bn}/rep:${repId}`, updates, pre, {
-      before: target.role ? view(target) : null,
+      before: isAssociated(target) ? this.viewAll(target) : null,
       after: null,
     });
     return { token };
   }
 
-  /** disassociate (keeps role and privileges, reaches nothing) or re-associate (restores them) */
+  /**
+   * disassociate (keeps role and privileges, reaches nothing) or re-associate (restores them); an
+   * employee associated to BN groups alone is one too (the record is the business's, and ends
+   * its group associations' reach)
+   */
   async setAssociated(ctx: CommandContext, bn: string, repId: string, associated: boolean) {
     const actor = this.kit.repActor(ctx);
-    const target = await readEmployee(this.kit.store, bn, repId, FRESHEST);
-    if (!target.role) {
+    const target = await readAssociations(this.kit.store, bn, repId, FRESHEST);
+    if (!isAssociated(target)) {
       // nothing to act on; the actor must still be allowed to learn that
       await this.kit.authorizeOnBusiness(actor, bn, ['disassociate_employees']);
       throw new NotFoundError(`${repId} is not an employee of business ${bn}`);
     }
-    await this.kit.authorizeOnBusiness(actor, bn, permissionsToChangeRole('disassociate_employees', target.role, undefined));
-    const pre = [...(await this.kit.actorStillAllowed(bn, actor)), ...roleUnchanged(bn, repId, target.role)];
-    if (!associated && target.role === 'owner') pre.push(...(await this.anotherOwner(bn, repId)));
+    const role = target.business.role;
+    await this.kit.authorizeOnBusiness(actor, bn, permissionsToActOn('disassociate_employees', rolesHeld(role, target.groups)));
+    const pre = [...(await this.kit.actorStillAllowed(bn, actor)), ...this.unchanged(bn, repId, target)];
+    if (!associated && role === 'owner') pre.push(...(await this.anotherOwner(bn, repId)));
     const rel = facts.disassociated(bn, repId);
+    const before = target.business;
+    const after = { ...before, disassociated: !associated };
     const token = await this.kit.write(
       ctx,
       associated ? 'employee.reassociate' : 'employee.disassociate',
       `business:${bn}/rep:${repId}`,
       [associated ? del(rel) : touch(rel)],
       pre,
-      { before: view(target), after: view({ ...target, disassociated: !associated }) },
+      { before: view(before), after: view(after) },
     );
-    return { employee: { repId, ...view({ ...target, disassociated: !associated }) }, token };
+    return { employee: { repId, ...view(after) }, token };
+  }
+
+  /** preconditions: the rep's associations (business role, BN groups) are still those read */
+  private unchanged(bn: string, repId: string, a: Associations): Precondition[] {
+    return [...roleUnchanged(bn, repId, a.business.role), ...groupAssociationsUnchanged(bn, repId, a)];
+  }
+
+  private viewAll(a: Associations) {
+    return { ...view(a.business), groups: a.groups };
   }
 
   /** PUT (true) or DELETE (false) a privilege; the limited role can never hold one (409) */
   async setPrivilege(ctx: CommandContext, bn: string, repId: string, privilege: Privilege, held: boolean) {
     const actor = this.kit.repActor(ctx);
     await this.kit.authorizeOnBusiness(actor, bn, ['assign_privileges']);
-    const target = await readEmployee(this.kit.store, bn, repId, FRESHEST);
-    if (held && !target.role) throw new NotFoundError(`${repId} is not an employee of business ${bn}`);
-    if (held && target.role === 'junior_rep_limited') throw new ConflictError('junior_rep_limited can never hold a privilege');
-    const pre = [...(await this.kit.actorStillAllowed(bn, actor)), ...roleUnchanged(bn, repId, target.role)];
+    const all = await readAssociations(this.kit.store, bn, repId, FRESHEST);
+    const target = all.business;
+    if (held && !isAssociated(all)) throw new NotFoundError(`${repId} is not an employee of business ${bn}`);
+    // the business role, or (associated to BN groups alone) every group role, is the limited one
+    const limited = target.role ? target.role === 'junior_rep_limited' : all.groups.every((g) => g.role === 'junior_rep_limited');
+    if (held && limited) throw new ConflictError('junior_rep_limited can never hold a privilege');
+    const pre = [...(await this.kit.actorStillAllowed(bn, actor)), ...this.unchanged(bn, repId, all)];
     const had = target.privileges.includes(privilege);
     const rel = facts.privilege(bn, repId, privilege);
     const privileges = held ? [...new Set([...target.privileges, privilege])].sort() : target.privileges.filter((p) => p !== privilege);

@@ -3,7 +3,11 @@
 //   representatives (junior_rep_limited, junior_rep, senior_rep): associate_representatives
 //   administrators (junior_admin, senior_admin):                   associate_administrators
 //   owner: manage_registration, i.e. only an owner [decided: the spec names no function for it]
+// An employee is every association it holds in the business: acting on the employee as a whole
+// (delete, disassociate, re-associate) needs the function for each role it holds, in the business
+// and in its BN groups (a group `member` holds the business role).
 // The last owner is protected separately (nobody may remove or demote it).
+import type { GroupRole } from './facts.js';
 import type { BusinessFunction, Role } from './permissions.js';
 
 export function associationPermission(role: Role): BusinessFunction {
@@ -25,4 +29,16 @@ export function permissionsToChangeRole(base: BusinessFunction | undefined, from
   if (from) needed.add(associationPermission(from));
   if (to) needed.add(associationPermission(to));
   return [...needed];
+}
+
+/** every role the rep holds in the business: its business role and its own roles in BN groups */
+export function rolesHeld(business: Role | undefined, groups: ReadonlyArray<{ role: GroupRole }>): Role[] {
+  const roles = new Set<Role>(business ? [business] : []);
+  for (const g of groups) if (g.role !== 'member') roles.add(g.role);
+  return [...roles];
+}
+
+/** the business functions an actor needs to act on an employee holding `roles` as a whole */
+export function permissionsToActOn(base: BusinessFunction, roles: readonly Role[]): BusinessFunction[] {
+  return [...new Set<BusinessFunction>([base, ...roles.map(associationPermission)])];
 }

@@ -45,6 +45,30 @@ export async function readEmployee(store: AuthzStore, bn: string, repId: string,
   return state;
 }
 
+/** every association a rep holds in a business: its business association, and its BN groups' */
+export interface Associations {
+  business: EmployeeState;
+  groups: Array<{ groupId: string; role: facts.GroupRole }>;
+}
+
+export async function readAssociations(store: AuthzStore, bn: string, repId: string, consistency: Consistency): Promise<Associations> {
+  const business = await readEmployee(store, bn, repId, consistency);
+  const prefix = `${bn}_`;
+  const groups: Associations['groups'] = [];
+  for await (const r of store.readRelationships({ resourceType: 'bn_group', subject: { type: 'rep', id: repId } }, consistency)) {
+    if (r.resource.id.startsWith(prefix)) groups.push({ groupId: r.resource.id.slice(prefix.length), role: r.relation as facts.GroupRole });
+  }
+  groups.sort((a, b) => a.groupId.localeCompare(b.groupId));
+  return { business, groups };
+}
+
+/** the rep holds an association in the business, of any kind */
+export const isAssociated = (a: Associations): boolean => a.business.role !== undefined || a.groups.length > 0;
+
+/** preconditions: the rep's group associations are still exactly those read */
+export const groupAssociationsUnchanged = (bn: string, repId: string, a: Associations): Precondition[] =>
+  a.groups.map((g) => mustExist(facts.groupAssociation(bn, g.groupId, repId, g.role)));
+
 /** preconditions: the employee still has exactly the role read (or none) */
 export function roleUnchanged(bn: string, repId: string, role: Role | undefined): Precondition[] {
   return role ? [mustExist(facts.role(bn, repId, role))] : ROLES.map((r) => mustNotExist(facts.role(bn, repId, r)));
