@@ -5,7 +5,7 @@ import { actorLabel, type Actor } from './actor.js';
 import type { AuditSink } from './audit.js';
 import { ForbiddenActorError } from './errors.js';
 import * as facts from './facts.js';
-import { mustExist, mustNotExist, readEmployee } from './firm-state.js';
+import { groupAssociationsUnchanged, mustExist, mustNotExist, readAssociations, readEmployee, roleUnchanged } from './firm-state.js';
 import { businessObject, clientObject, repObject, type ClientKey } from './objects.js';
 import type { BusinessFunction } from './permissions.js';
 import type { Pseudonymizer } from './pseudonym.js';
@@ -83,6 +83,24 @@ export class AdminKit {
     pre.push(mustExist(facts.registered(bn)));
     if (operating) pre.push(mustNotExist(facts.suspended(bn)));
     return pre;
+  }
+
+  /**
+   * Preconditions that what a representative's reach through the business rests on is still what
+   * it is now: its associations (business role, BN groups) and privileges, not disassociated, the
+   * registration active. For a command decided on a client permission (which a group association
+   * may give too) rather than on a business function (actorStillAllowed).
+   */
+  async reachUnchanged(bn: string, repId: string): Promise<Precondition[]> {
+    const a = await readAssociations(this.store, bn, repId, FRESHEST);
+    return [
+      ...roleUnchanged(bn, repId, a.business.role),
+      ...groupAssociationsUnchanged(bn, repId, a),
+      ...a.business.privileges.map((p) => mustExist(facts.privilege(bn, repId, p))),
+      mustNotExist(facts.disassociated(bn, repId)),
+      mustExist(facts.registered(bn)),
+      mustNotExist(facts.suspended(bn)),
+    ];
   }
 
   /** one atomic WriteRelationships with metadata, then one audit event; returns the ZedToken */

@@ -102,6 +102,7 @@ export class AuthorizationCommands {
   }
 
   async remove(ctx: CommandContext, client: ClientKey, rep: Representative) {
+    const pre: Precondition[] = [];
     if (ctx.actor.kind === 'rep') {
       const actor = ctx.actor.repId;
       if ('business' in rep) {
@@ -110,6 +111,7 @@ export class AuthorizationCommands {
         // registration active, the BN-group fence): the authorization record's permission, not
         // the client's, which any other firm or a RepID authorization can grant
         await this.kit.authorizeOn(actor, authorizationObject(client, rep.business), `reaches_${client.type}_privileged`, `the client's authorization of ${rep.business}`);
+        pre.push(...(await this.kit.reachUnchanged(rep.business, actor)));
       } else {
         // a representative removes its own RepID authorization [decided]
         await this.kit.authorizeOnClient(actor, client, 'remove_authorization');
@@ -122,11 +124,17 @@ export class AuthorizationCommands {
     const updates: RelationshipUpdate[] = levelsOf(client).map((l) => del(grant(client, rep, l)));
     if ('business' in rep) {
       const a = authorizationObject(client, rep.business);
-      // the record goes with it, and with it any BN-group assignment
-      for await (const r of this.kit.store.readRelationships({ resourceType: a.type, resourceId: a.id }, FRESHEST)) updates.push(del(r));
+      // the record goes with it, and with it any BN-group assignment (which, for a representative,
+      // decided its reach: no group came or went meanwhile)
+      const record = await collect(this.kit.store.readRelationships({ resourceType: a.type, resourceId: a.id }, FRESHEST));
+      for (const r of record) updates.push(del(r));
+      if (ctx.actor.kind === 'rep') {
+        pre.push(...record.map(mustExist));
+        if (!record.some((r) => r.relation === 'group')) pre.push({ operation: 'mustNotMatch', filter: { resourceType: a.type, resourceId: a.id, relation: 'group' } });
+      }
     }
     const target = 'rep' in rep ? `${client.type}:${client.key}/rep:${rep.rep}` : `${client.type}:${client.key}/business:${rep.business}`;
-    const token = await this.kit.write(ctx, 'authorization.remove', target, updates, [], {
+    const token = await this.kit.write(ctx, 'authorization.remove', target, updates, pre, {
       before: existing[0] ? { level: Number(existing[0].relation.slice(-1)) } : null,
       after: null,
     });

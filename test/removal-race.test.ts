@@ -1,0 +1,85 @@
+// A representative's removal of a client's authorization is decided on what it reaches at the
+// moment of the check; what that reach rests on is asserted again at the write (preconditions),
+// so a revocation that lands in between makes the removal fail (409) instead of going through.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as facts from '../src/domain/facts.js';
+import type { AuthzStore, RelationshipUpdate, WriteOptions } from '../src/domain/store-port.js';
+import { Api } from './support/api.js';
+import { startTestApp, type TestApp } from './support/app.js';
+import { openTestStore } from './support/store.js';
+
+const SIN = '046454286';
+let t: TestApp;
+let api: Api;
+/** run once, just before the next authorization.remove write reaches the store */
+let meanwhile: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  const raw = await openTestStore();
+  const write = async (updates: RelationshipUpdate[], options?: WriteOptions) => {
+    const run = options?.metadata?.operation === 'authorization.remove' ? meanwhile : undefined;
+    if (run) {
+      meanwhile = undefined;
+      await run();
+    }
+    return raw.write(updates, options);
+  };
+  // the store as it is, its write delayed by what happens meanwhile
+  const racing = new Proxy(raw, {
+    get: (target, name) => {
+      if (name === 'write') return write;
+      const value = Reflect.get(target, name) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as AuthzStore;
+  t = await startTestApp({ store: racing });
+  api = new Api(t.app);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+let nextBn = 731000000;
+async function firmWithClient() {
+  const bn = String(nextBn++);
+  const owner = `ROW${bn.slice(-3)}0`;
+  const rep = `RRE${bn.slice(-3)}0`;
+  await api.ok(201, `rep:${owner}`, 'post', '/v1/businesses', { bn, name: 'Race' });
+  await api.ok(201, `rep:${owner}`, 'put', `/v1/businesses/${bn}/employees/${rep}`, { role: 'senior_rep' });
+  await api.ok(201, `rep:${owner}`, 'put', `/v1/businesses/${bn}/employees/${rep}/privileges/individual_clients`);
+  await api.ok(201, `client:individual:${SIN}`, 'put', `/v1/clients/individual/${SIN}/authorizations/business/${bn}`, { level: 1 });
+  const reaches = () => api.check({ rep: owner, permission: 'view', client: { type: 'individual', id: SIN } });
+  return { bn, owner, rep, reaches, path: `/v1/clients/individual/${SIN}/authorizations/business/${bn}` };
+}
+
+describe("a rep's removal of a client's authorization, raced by a revocation", () => {
+  it.each([
+    ['its privilege is removed', (bn: string, rep: string) => facts.privilege(bn, rep, 'individual_clients'), 'delete'],
+    ['it is disassociated', (bn: string, rep: string) => facts.disassociated(bn, rep), 'touch'],
+  ] as const)('%s between the check and the write: 409, nothing removed', async (_what, revoked, operation) => {
+    const f = await firmWithClient();
+    meanwhile = async () => {
+      await t.store.write([{ operation, relationship: revoked(f.bn, f.rep) }]);
+    };
+    const res = await api.as(`rep:${f.rep}`, 'delete', f.path);
+    expect(res.status).toBe(409);
+    expect(await f.reaches()).toBe(true);
+  });
+
+  it('the client is fenced into a group the rep is not in, between the check and the write: 409, nothing removed', async () => {
+    const f = await firmWithClient();
+    const g = await api.ok(201, `rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Late fence' });
+    meanwhile = async () => {
+      await api.ok(201, `rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/groups/${g.body.groupId}/clients/individual/${SIN}`);
+    };
+    const res = await api.as(`rep:${f.rep}`, 'delete', f.path);
+    expect(res.status).toBe(409);
+    expect(await f.reaches()).toBe(true);
+  });
+
+  it('with nothing in between, the removal goes through', async () => {
+    const f = await firmWithClient();
+    await api.ok(204, `rep:${f.rep}`, 'delete', f.path);
+    expect(await f.reaches()).toBe(false);
+  });
+});
