@@ -85,4 +85,50 @@ describe('export and import', () => {
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ path: 'line 2', message: expect.any(String) }]);
   });
+
+  const importing = (body: string, type = 'application/x-ndjson') =>
+    request(target.app).post('/v1/import').set(bearer(KEYS.ops)).set('Content-Type', type).timeout(10_000).send(body);
+  const line = (r: object) => JSON.stringify(r);
+  const exportedLines = async (token: string) =>
+    (await request(target.app).get('/v1/export').set(bearer(KEYS.ops)).set('RAC-At-Least-As-Fresh', token)).text.trim().split('\n');
+
+  it('a repeated line is harmless (a touch is idempotent); of two expiries for one relationship, the later line wins', async () => {
+    const owner = line({ resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'rep', id: 'DUPREP1' } });
+    const twice = await importing(`${owner}\n${owner}\n`);
+    expect(twice.status).toBe(200);
+    expect(twice.body.imported).toBe(2);
+    const rep = (expiresAt: string) =>
+      line({ resource: { type: 'trust_client', id: 'T24681357' }, relation: 'rep_level_1', subject: { type: 'rep', id: 'DUPREP1' }, expiresAt });
+    const res = await importing(`${rep('2099-01-01T00:00:00Z')}\n${owner}\n${rep('2098-01-01T00:00:00Z')}\n`);
+    expect(res.status).toBe(200);
+    const lines = await exportedLines(res.body.consistencyToken);
+    expect(lines.filter((l) => l.includes('DUPREP1'))).toEqual(expect.arrayContaining([owner, expect.stringContaining('2098-01-01')]));
+    expect(lines.filter((l) => l.includes('T24681357'))).toHaveLength(1);
+  });
+
+  it.each([
+    ['a subject type the relation does not allow', { resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'business', id: '1' } }],
+    ['an unknown relation', { resource: { type: 'business', id: '246813579' }, relation: 'landlord', subject: { type: 'rep', id: 'A1B2C3D' } }],
+    ['an unknown subject relation', { resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'rep', id: 'A1B2C3D', relation: 'boss' } }],
+    ['an expiry on a relation without one', { resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'rep', id: 'A1B2C3D' }, expiresAt: '2099-01-01T00:00:00Z' }],
+  ])('a line the schema refuses (%s): 400 naming it, the lines before it imported', async (_label, bad) => {
+    const before = line({ resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'rep', id: 'BEFORE1' } });
+    const after = line({ resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'rep', id: 'AFTER01' } });
+    const res = await importing(`${before}\n\n${line(bad)}\n${after}\n`);
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.errors).toEqual([{ path: 'line 3', message: expect.any(String) }]);
+    expect(res.body.detail).toContain('1 were imported');
+  });
+
+  it.each([
+    ['one line', `${line({ resource: { type: 'business', id: '1' }, relation: 'owner', subject: { type: 'rep', id: 'A' } })}`],
+    ['two lines', '{"a":1}\n{"b":2}\n'],
+    ['nothing', ''],
+  ])('sent as application/json (%s): a prompt 415 naming NDJSON', async (_label, body) => {
+    const res = await importing(body, 'application/json');
+    expect(res.status).toBe(415);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.detail).toContain('application/x-ndjson');
+  });
 });

@@ -103,6 +103,19 @@ describe('GET /openapi.json', () => {
     expect((await request(t.app).get(`/v1/reps/${repId}/clients`).set(bearer(KEYS.check))).status).toBe(200);
   });
 
+  it('lists 415 on the operations that take a body (JSON or the NDJSON import), and only there; 413 but on the import', () => {
+    const statuses = (path: string, method: string) => Object.keys(doc.paths[path]![method]!.responses);
+    for (const [path, method] of [['/v1/check', 'post'], ['/v1/businesses/{bn}/employees/{repId}', 'put']] as const) {
+      expect([path, statuses(path, method)]).toEqual([path, expect.arrayContaining(['413', '415'])]);
+    }
+    // the import is streamed, bound only per line (400)
+    expect(statuses('/v1/import', 'post')).toContain('415');
+    expect(statuses('/v1/import', 'post')).not.toContain('413');
+    expect(statuses('/v1/reps/{repId}/clients', 'get')).not.toContain('415');
+    const ndjson = doc.paths['/v1/import']!.post!.requestBody as { content: Record<string, unknown> };
+    expect(Object.keys(ndjson.content)).toEqual(['application/x-ndjson']);
+  });
+
   it('names the actor header on admin operations', () => {
     const op = doc.paths['/v1/businesses/{bn}/employees/{repId}']!.put!;
     expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'RAC-Actor', in: 'header', required: true }));

@@ -3,7 +3,7 @@
 // harmless). An import is not one transaction: a failed import may leave part of its lines
 // written; running it again completes it.
 import { z } from 'zod';
-import { InvalidRequestError } from './errors.js';
+import { ConflictError, InvalidRequestError, StoreRejectedError } from './errors.js';
 import { DEFINITIONS } from './objects.js';
 import type { AuthzStore, Consistency, Relationship } from './store-port.js';
 
@@ -29,18 +29,51 @@ export async function* exportRelationships(store: AuthzStore, consistency: Consi
 const IMPORT_BATCH = 1000;
 export const MAX_LINE = 64 * 1024;
 
+interface ImportLine {
+  lineNo: number;
+  relationship: Relationship;
+}
+
+/** what SpiceDB takes at most once in one write: the relationship without its expiry */
+const identity = (r: Relationship) => JSON.stringify([r.resource.type, r.resource.id, r.relation, r.subject.type, r.subject.id, r.subject.relation ?? null]);
+
+/**
+ * SpiceDB refusing a write of touches refuses a relationship the schema does not allow (type,
+ * relation, subject type or relation, expiry): a touch has no precondition to fail.
+ */
+const refusedBySchema = (err: unknown) => err instanceof StoreRejectedError || err instanceof ConflictError;
+
 /** imports NDJSON lines; returns how many relationships were written and the last token */
 export async function importRelationships(store: AuthzStore, lines: AsyncIterable<string>, metadata: Record<string, string>) {
-  let batch: Relationship[] = [];
+  let batch: ImportLine[] = [];
+  let inBatch = new Set<string>();
   let imported = 0;
   let token = '';
   let lineNo = 0;
+  // a batch SpiceDB refuses is written again in halves, down to the first line it refuses, which
+  // the caller's 400 names (the lines before it are written: an import is not one transaction)
+  const write = async (lines: ImportLine[]): Promise<void> => {
+    try {
+      const res = await store.write(lines.map((l) => ({ operation: 'touch', relationship: l.relationship })), { metadata });
+      token = res.token;
+      imported += lines.length;
+    } catch (err) {
+      if (!refusedBySchema(err)) throw err;
+      if (lines.length === 1) {
+        throw new InvalidRequestError(`Line ${lines[0]!.lineNo} is not a relationship the schema allows; ${imported} were imported before it.`, [
+          { path: `line ${lines[0]!.lineNo}`, message: 'is not a relationship the schema allows (types, relation or expiry)' },
+        ]);
+      }
+      const half = Math.ceil(lines.length / 2);
+      await write(lines.slice(0, half));
+      await write(lines.slice(half));
+    }
+  };
   const flush = async () => {
     if (batch.length === 0) return;
-    const res = await store.write(batch.map((relationship) => ({ operation: 'touch', relationship })), { metadata });
-    token = res.token;
-    imported += batch.length;
+    await write(batch);
     batch = [];
+    inBatch = new Set();
   };
   for await (const raw of lines) {
     lineNo++;
@@ -55,13 +88,18 @@ export async function importRelationships(store: AuthzStore, lines: AsyncIterabl
         { path: `line ${lineNo}`, message: 'is not a relationship as GET /v1/export writes them' },
       ]);
     }
-    batch.push({
+    const relationship: Relationship = {
       resource: parsed.resource,
       relation: parsed.relation,
       subject: { type: parsed.subject.type, id: parsed.subject.id, ...(parsed.subject.relation ? { relation: parsed.subject.relation } : {}) },
       ...(parsed.expiresAt ? { expiresAt: new Date(parsed.expiresAt) } : {}),
-    });
-    // a relationship may appear once per write: flush early on a repeat
+    };
+    // a relationship may appear once per write: a repeat goes to the next one (so of two
+    // expiries for one relationship, the later line wins; the same line again is a no-op touch)
+    const key = identity(relationship);
+    if (inBatch.has(key)) await flush();
+    batch.push({ lineNo, relationship });
+    inBatch.add(key);
     if (batch.length >= IMPORT_BATCH) await flush();
   }
   await flush();

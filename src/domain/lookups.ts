@@ -1,29 +1,10 @@
 // Lookups: the clients a representative reaches (paged by cursor, streamed from SpiceDB as they
 // arrive, never held whole in memory) and the representatives who reach a client.
+import { createHash } from 'node:crypto';
 import { CLIENT_TYPES, type ClientType } from './identifiers.js';
-import { InvalidRequestError } from './errors.js';
+import { InvalidRequestError, StoreRejectedError } from './errors.js';
 import { CLIENT_OBJECT_TYPES, clientObject, repObject, type ClientKey } from './objects.js';
 import type { AuthzStore, Consistency } from './store-port.js';
-
-/** where a page stopped: the index of the client type, and SpiceDB's cursor within it */
-interface PageCursor {
-  t: number;
-  c?: string;
-}
-
-export function encodeCursor(c: PageCursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-export function decodeCursor(s: string): PageCursor {
-  try {
-    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as PageCursor;
-    if (Number.isInteger(c.t) && c.t >= 0 && c.t < CLIENT_TYPES.length && (c.c === undefined || typeof c.c === 'string')) return c;
-  } catch {
-    // fall through
-  }
-  throw new InvalidRequestError('The cursor is not one this service returned.', [{ path: 'cursor', message: 'is not a valid cursor' }]);
-}
 
 export interface ClientPageQuery {
   repId: string;
@@ -32,6 +13,45 @@ export interface ClientPageQuery {
   type?: ClientType;
   limit: number;
   cursor?: string;
+}
+
+/**
+ * where a page stopped: the digest of the query it belongs to, the index of the client type, and
+ * SpiceDB's cursor within it
+ */
+interface PageCursor {
+  q: string;
+  t: number;
+  c?: string;
+}
+
+/**
+ * The query a cursor belongs to, in short: SpiceDB resumes a cursor only with the arguments it
+ * was issued for, and `t` indexes the types of one type filter. A digest, so the cursor carries
+ * no RepID in clear.
+ */
+function queryDigest(q: ClientPageQuery): string {
+  return createHash('sha256').update(JSON.stringify([q.repId, q.permission, q.type ?? null, q.limit])).digest('base64url').slice(0, 16);
+}
+
+const badCursor = (why: string) => new InvalidRequestError(`The cursor ${why}; ask for the first page without one.`, [{ path: 'cursor', message: 'is not a cursor of this query' }]);
+
+function encodeCursor(q: ClientPageQuery, at: { t: number; c?: string }): string {
+  return Buffer.from(JSON.stringify({ q: queryDigest(q), ...at } satisfies PageCursor)).toString('base64url');
+}
+
+/** the caller's cursor, if it is one this service returned for this very query */
+function decodeCursor(q: ClientPageQuery, s: string, types: number): PageCursor {
+  let c: PageCursor;
+  try {
+    c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as PageCursor;
+  } catch {
+    throw badCursor('is not one this service returned');
+  }
+  const wellFormed = typeof c === 'object' && c !== null && Number.isInteger(c.t) && c.t >= 0 && (c.c === undefined || typeof c.c === 'string');
+  if (!wellFormed) throw badCursor('is not one this service returned');
+  if (c.q !== queryDigest(q) || c.t >= types) throw badCursor('belongs to another query (rep, permission, type or limit)');
+  return c;
 }
 
 export class LookupService {
@@ -43,7 +63,7 @@ export class LookupService {
    */
   async clientsOfRep(q: ClientPageQuery, consistency: Consistency, emit: (c: { type: ClientType; id: string }) => Promise<void>): Promise<string | null> {
     const types = q.type ? [q.type] : [...CLIENT_TYPES];
-    const start = q.cursor ? decodeCursor(q.cursor) : { t: 0 };
+    const start: { t: number; c?: string } = q.cursor ? decodeCursor(q, q.cursor, types.length) : { t: 0 };
     let remaining = q.limit;
     // LookupResources may report a resource more than once (several paths grant it): drop
     // repeats within the page (bounded by the page size); across pages a repeat can remain
@@ -54,23 +74,32 @@ export class LookupService {
       // Always ask SpiceDB for a full page: a cursor only resumes a call with the same limit.
       // A call that returns a full page may have more behind it (repeats included): call again
       // from its last cursor until this page is full or the type is exhausted.
+      let resumesCallers = cursor !== undefined; // the first call resumes the caller's cursor
       for (;;) {
         let raw = 0;
-        for await (const r of this.store.lookupResources(
-          { resourceType: CLIENT_OBJECT_TYPES[type], permission: q.permission, subject: repObject(q.repId), limit: q.limit, ...(cursor ? { cursor } : {}) },
-          consistency,
-        )) {
-          raw++;
-          cursor = r.cursor;
-          const key = `${type}:${r.id}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          await emit({ type, id: r.id });
-          if (--remaining === 0) break;
+        try {
+          for await (const r of this.store.lookupResources(
+            { resourceType: CLIENT_OBJECT_TYPES[type], permission: q.permission, subject: repObject(q.repId), limit: q.limit, ...(cursor ? { cursor } : {}) },
+            consistency,
+          )) {
+            raw++;
+            cursor = r.cursor;
+            const key = `${type}:${r.id}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            await emit({ type, id: r.id });
+            if (--remaining === 0) break;
+          }
+        } catch (err) {
+          // the query itself is ours and valid: SpiceDB refusing it before any result refuses
+          // the caller's cursor (forged, or from another SpiceDB), the caller's 400
+          if (resumesCallers && raw === 0 && err instanceof StoreRejectedError) throw badCursor('is not one SpiceDB can resume');
+          throw err;
         }
+        resumesCallers = false;
         if (remaining === 0) {
           // the page is full: the next one resumes here (it may turn out empty)
-          return encodeCursor({ t, ...(cursor ? { c: cursor } : {}) });
+          return encodeCursor(q, { t, ...(cursor ? { c: cursor } : {}) });
         }
         if (raw < q.limit) break; // this type is exhausted
       }

@@ -1,7 +1,7 @@
 // http/: routes, zod request schemas, API-key auth, problem+json, metrics and the OpenAPI
 // document. It turns HTTP into domain calls and domain answers into HTTP; no Express type goes
 // past it, and it never imports spicedb/ (the store arrives injected through createApp's deps).
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { ApiKey } from '../config.js';
 import type { AuditSink } from '../domain/audit.js';
 import type { Pseudonymizer } from '../domain/pseudonym.js';
@@ -20,7 +20,7 @@ import { errorHandler, HttpProblem, problems } from './problem.js';
 import { registrationRoutes } from './registration.routes.js';
 import { requestLog } from './request-log.js';
 import { docsAssets, reviewRoutes } from './review.routes.js';
-import { mount, routeOf, type RouteSpec } from './route.js';
+import { JSON_TYPES, mount, refuseBody, routeOf, type RouteSpec } from './route.js';
 import { buildServices } from './services.js';
 
 export interface AppDeps {
@@ -41,7 +41,8 @@ export interface AppDeps {
   checkResponses?: boolean;
 }
 
-export const BODY_LIMIT = '1mb';
+/** 1 MiB, for a body of any type (the NDJSON import aside) */
+export const BODY_LIMIT = 1024 * 1024;
 
 /** on every response */
 const SECURITY_HEADERS: ReadonlyArray<[string, string]> = [
@@ -51,6 +52,18 @@ const SECURITY_HEADERS: ReadonlyArray<[string, string]> = [
   ['X-Frame-Options', 'DENY'],
   ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
 ];
+
+/**
+ * A body over the limit by its Content-Length is a 413 before it is read, whatever its type: the
+ * JSON parser reads (and limits) only JSON, and a route would otherwise see no body at all.
+ */
+function limitBody(limit: number): RequestHandler {
+  return (req, _res, next) => {
+    // (Express 5 takes a rejected promise as the error)
+    if (Number(req.get('content-length')) > limit) return refuseBody(req, problems.tooLarge());
+    next();
+  };
+}
 
 export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? createMetrics();
@@ -83,10 +96,17 @@ export function createApp(deps: AppDeps): Express {
   const v1 = express.Router();
   v1.use(authenticate(deps.apiKeys));
   v1.use(limitPerKey(deps.rateLimitPerMinute ?? 600_000));
-  // strict: only objects and arrays; anything over 1 MiB is a 413 before it is parsed
-  v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   const mountOptions = { checkResponses: deps.checkResponses ?? false };
-  mount(v1, [...ops.filter((r) => r.scope), ...apiRoutes], '/v1', mountOptions);
+  const v1Routes = [...ops.filter((r) => r.scope), ...apiRoutes];
+  // a route that reads its own body (the NDJSON import, unbounded) comes before the JSON parser,
+  // which would consume the body, and before the limit; with every route of its path, so that
+  // the path's 405 (mount) knows all its methods
+  const ownBodyPaths = new Set(v1Routes.filter((r) => r.bodyType).map((r) => r.path));
+  mount(v1, v1Routes.filter((r) => ownBodyPaths.has(r.path)), '/v1', mountOptions);
+  v1.use(limitBody(BODY_LIMIT));
+  // strict: only objects and arrays
+  v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: JSON_TYPES }));
+  mount(v1, v1Routes.filter((r) => !ownBodyPaths.has(r.path)), '/v1', mountOptions);
   app.use('/v1', v1);
   app.use(docsAssets());
   mount(app, publicOps, '', mountOptions);

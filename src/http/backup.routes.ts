@@ -38,6 +38,7 @@ export function backupRoutes(store: AuthzStore): RouteSpec[] {
       tag: 'operations',
       summary: 'Write relationships from NDJSON (as GET /v1/export writes them), in batches; idempotent',
       scope: 'ops',
+      bodyType: 'application/x-ndjson',
       responses: {
         200: { description: 'imported', schema: z.object({ imported: z.number().int(), consistencyToken: z.string().optional() }), token: true },
       },

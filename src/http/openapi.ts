@@ -15,6 +15,7 @@ const COMMON_ERRORS: Record<number, string> = {
   405: 'method not allowed on this path',
   409: 'the current state does not allow it',
   413: 'body over 1 MiB',
+  415: 'the body is not of the media type the operation reads (application/json; the import: application/x-ndjson)',
   429: 'this API key is over its request budget (Retry-After)',
   431: 'request line or headers too large (refused by the HTTP server before any handler)',
   500: 'internal error',
@@ -75,7 +76,9 @@ function operation(spec: RouteSpec): ZodOpenApiOperationObject {
   if (spec.params || spec.query || spec.body || spec.actor) errors.add(400);
   // scoped routes also read the consistency header (400), a key's budget (429) and SpiceDB
   if (spec.scope) [400, 401, 403, 429, 503, 504].forEach((e) => errors.add(e));
-  if (spec.body) errors.add(413);
+  // any /v1 body over 1 MiB, whatever its type, but the import's (streamed, unbounded)
+  if (spec.scope && !spec.bodyType) errors.add(413);
+  if (spec.body || spec.bodyType) errors.add(415);
   for (const e of [...errors].sort()) {
     responses[String(e)] = { description: COMMON_ERRORS[e] ?? 'error', content: { 'application/problem+json': { schema: problemSchema } } };
   }
@@ -101,7 +104,9 @@ function operation(spec: RouteSpec): ZodOpenApiOperationObject {
             content: { 'application/json': { schema: body, ...(spec.path in BODY_EXAMPLES ? { example: BODY_EXAMPLES[spec.path] } : {}) } },
           },
         }
-      : {}),
+      : spec.bodyType
+        ? { requestBody: { required: true, content: { [spec.bodyType]: { schema: z.string() } } } }
+        : {}),
     responses: responses as ZodOpenApiOperationObject['responses'],
   };
 }

@@ -62,6 +62,12 @@ export const problems = {
     status: 413,
     detail: 'Bodies are limited to 1 MiB.',
   }),
+  unsupportedMediaType: (expected: string): Problem => ({
+    type: problemType('unsupported-media-type'),
+    title: 'Unsupported media type',
+    status: 415,
+    detail: `Send the body as ${expected}.`,
+  }),
   unavailable: (): Problem => ({
     type: problemType('engine-unavailable'),
     title: 'The authorization engine is unavailable',

@@ -3,6 +3,7 @@
 // (validating every input before the handler runs) and generates the OpenAPI document
 // (openapi.ts), so the two cannot disagree.
 import type { Request, Response, Router } from 'express';
+import { finished } from 'node:stream/promises';
 import { match } from 'path-to-regexp';
 import { z } from 'zod';
 import type { Scope } from '../config.js';
@@ -11,7 +12,7 @@ import type { CommandContext } from '../domain/admin-kit.js';
 import type { Consistency } from '../domain/store-port.js';
 import { requireScope } from './auth.js';
 import { consistencyOf } from './consistency.js';
-import { HttpProblem, problemType } from './problem.js';
+import { HttpProblem, problems, problemType, type Problem } from './problem.js';
 
 export const ACTOR_HEADER = 'RAC-Actor';
 export const TOKEN_OUT_HEADER = 'RAC-Consistency-Token';
@@ -46,6 +47,11 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /**
+   * the media type of a body the handler reads itself, streamed and unbounded (the NDJSON
+   * import); such a route is mounted before the JSON parser, which would consume the body
+   */
+  bodyType?: string;
   /** extra error statuses this route can answer, beyond the common ones */
   errors?: number[];
   responses: Record<number, ResponseSpec>;
@@ -60,6 +66,42 @@ function parseWithPrefix<T>(schema: z.ZodType<T> | undefined, value: unknown, pr
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   throw new z.ZodError(r.error.issues.map((i) => ({ ...i, path: [...prefix, ...i.path] })));
+}
+
+/** the media types the JSON parser reads (app.ts) */
+export const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** what a route that declares no body takes: none, or an empty object (a field is unknown, a 400) */
+const NO_BODY = z.object({}).strict().optional();
+
+/** a request carries a body: chunked, or of a Content-Length over 0 */
+const hasBody = (req: Request) => req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
+
+/**
+ * Refuses a request for its body once the body is read off and dropped, so that a caller still
+ * sending it reads the answer rather than a reset connection (as Express's body parser does).
+ */
+export async function refuseBody(req: Request, problem: Problem): Promise<never> {
+  if (!req.readableEnded) {
+    req.resume();
+    await finished(req).catch(() => undefined);
+  }
+  throw new HttpProblem(problem);
+}
+
+/**
+ * The 415 for a body the route cannot read, if any: on a route that reads its own body, a
+ * Content-Type other than its own; on a route that takes JSON, a body of another type (the parser
+ * left it unread, and it would otherwise be judged as no body at all). Synchronous and cheap on
+ * the way of a JSON body the parser read (every check): the stream has ended.
+ */
+function unreadableBody(spec: RouteSpec, req: Request): Problem | undefined {
+  if (spec.bodyType) {
+    if (req.get('content-type') !== undefined && !req.is(spec.bodyType)) return problems.unsupportedMediaType(spec.bodyType);
+  } else if (spec.body && !req.readableEnded && hasBody(req) && !req.is(JSON_TYPES)) {
+    return problems.unsupportedMediaType('application/json');
+  }
+  return undefined;
 }
 
 /**
@@ -113,9 +155,12 @@ export function mount(router: Router, routes: RouteSpec[], prefix = '', options:
       res.locals.route = spec.path;
       if (spec.scope) requireScope(res, spec.scope);
       if (options.checkResponses) conformingJson(spec, res);
+      const unreadable = unreadableBody(spec, req);
+      if (unreadable) await refuseBody(req, unreadable);
       const params = parseWithPrefix(spec.params, req.params, []);
       const query = parseWithPrefix(spec.query, req.query, []);
-      const body = parseWithPrefix(spec.body, spec.body ? req.body : undefined, []);
+      // a route that declares no body refuses one with fields rather than ignore what was meant
+      const body = spec.bodyType ? undefined : parseWithPrefix(spec.body ?? NO_BODY, req.body, []);
       let actor: Actor | undefined;
       if (spec.actor) {
         const header = req.get(ACTOR_HEADER);
