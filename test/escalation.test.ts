@@ -1,5 +1,5 @@
 // The escalation guard over HTTP: for every (actor role, target role) pair, whether the actor may
-// associate, modify, delete and disassociate an employee with that role, as a table. Also the
+// associate, modify, delete, disassociate and re-associate an employee with that role, as a table. Also the
 // last owner, and the actor check coming before any write.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ROLES, type Role } from '../src/domain/permissions.js';
@@ -24,7 +24,7 @@ const ALLOWED: Record<Role, string> = {
 };
 const allowed = (actor: Role, target: Role) => ALLOWED[actor].trim().split(/\s+/)[ROLES.indexOf(target)] === 'Y';
 
-const OPERATIONS = ['associate', 'modify', 'delete', 'disassociate'] as const;
+const OPERATIONS = ['associate', 'modify', 'delete', 'disassociate', 'reassociate'] as const;
 type Operation = (typeof OPERATIONS)[number];
 const actorFor = (role: Role) => `A${ROLES.indexOf(role)}ACTOR`.slice(0, 7);
 let serial = 0;
@@ -51,6 +51,7 @@ async function attempt(op: Operation, actorRole: Role, targetRole: Role) {
   if (op !== 'associate') await api.ok(201, `rep:${FOUNDER}`, 'put', `/v1/businesses/${BN}/employees/${target}`, { role: targetRole });
   const actor = `rep:${actorFor(actorRole)}`;
   const path = `/v1/businesses/${BN}/employees/${target}`;
+  if (op === 'reassociate') await api.ok(200, `rep:${FOUNDER}`, 'post', `${path}/disassociate`);
   const other: Role = targetRole === 'junior_rep' ? 'senior_rep' : 'junior_rep';
   const res =
     op === 'associate'
@@ -59,7 +60,7 @@ async function attempt(op: Operation, actorRole: Role, targetRole: Role) {
         ? await api.as(actor, 'put', path, { role: other })
         : op === 'delete'
           ? await api.as(actor, 'delete', path)
-          : await api.as(actor, 'post', `${path}/disassociate`);
+          : await api.as(actor, 'post', `${path}/${op}`);
   const after = (await employees()).find((e) => e.repId === target);
   return { res, after, other };
 }
@@ -73,7 +74,7 @@ describe.each(OPERATIONS)('%s', (op) => {
       expect(res.body.type).toMatch(/\/forbidden-actor$/);
       // nothing was written
       if (op === 'associate') expect(after).toBeUndefined();
-      else expect(after).toMatchObject({ role: targetRole, status: 'active' });
+      else expect(after).toMatchObject({ role: targetRole, status: op === 'reassociate' ? 'disassociated' : 'active' });
       return;
     }
     const expectations: Record<Operation, () => void> = {
@@ -92,6 +93,10 @@ describe.each(OPERATIONS)('%s', (op) => {
       disassociate: () => {
         expect(res.status).toBe(200);
         expect(after).toMatchObject({ role: targetRole, status: 'disassociated' });
+      },
+      reassociate: () => {
+        expect(res.status).toBe(200);
+        expect(after).toMatchObject({ role: targetRole, status: 'active' });
       },
     };
     expectations[op]();
