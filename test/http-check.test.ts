@@ -152,16 +152,25 @@ describe('bad input: 400 naming the field, never the SIN', () => {
     expect(res.body.type).toBe('/problems/validation');
   });
 
+  it('an unknown query parameter: 400 naming the query, not the body', async () => {
+    const res = await request(t.app).get('/v1/reps/A1B2C3D/clients?foo=bar').set(bearer(KEYS.check));
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: '(query)', message: 'unknown field(s): 1' }]);
+  });
+
   it('a bad RAC-At-Least-As-Fresh header: 400', async () => {
     const res = await check(ok).set('RAC-At-Least-As-Fresh', 'not a token!');
     expect(res.status).toBe(400);
     expect(res.body.errors[0].path).toBe('headers.RAC-At-Least-As-Fresh');
   });
 
-  it('a well-formed token SpiceDB never issued: 400, not a 5xx', async () => {
+  it('a well-formed token SpiceDB never issued: 400 naming where it was sent, not a 5xx', async () => {
     const res = await check(ok).set('RAC-At-Least-As-Fresh', 'v');
     expect(res.status).toBe(400);
-    expect(res.body.errors[0].message).toBe('is not a valid consistency token');
+    expect(res.body.errors).toEqual([{ path: 'headers.RAC-At-Least-As-Fresh', message: 'is not a valid consistency token' }]);
+    const inBody = await check({ ...ok, consistency: { atLeastAsFresh: 'v' } });
+    expect(inBody.status).toBe(400);
+    expect(inBody.body.errors).toEqual([{ path: 'consistency.atLeastAsFresh', message: 'is not a valid consistency token' }]);
     const lookup = await request(t.app).get('/v1/reps/A1B2C3D/clients').set(bearer(KEYS.check)).set('RAC-At-Least-As-Fresh', 'abc');
     expect(lookup.status).toBe(400);
   });

@@ -9,9 +9,10 @@ import { z } from 'zod';
 import type { Scope } from '../config.js';
 import { actorSchema, type Actor } from '../domain/actor.js';
 import type { CommandContext } from '../domain/admin-kit.js';
+import { InvalidRequestError } from '../domain/errors.js';
 import type { Consistency } from '../domain/store-port.js';
 import { requireScope } from './auth.js';
-import { consistencyOf } from './consistency.js';
+import { consistencyOf, TOKEN_HEADER } from './consistency.js';
 import { HttpProblem, problems, problemType, type Problem } from './problem.js';
 
 export const ACTOR_HEADER = 'RAC-Actor';
@@ -61,11 +62,24 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
 /** keeps the generic types of one route while collecting routes of different shapes */
 export const route = <P, Q, B>(spec: RouteSpec<P, Q, B>): RouteSpec => spec as unknown as RouteSpec;
 
-function parseWithPrefix<T>(schema: z.ZodType<T> | undefined, value: unknown, prefix: string[]): T {
+/** `whole` names an issue about the value as a whole (an unknown query parameter: "(query)") */
+function parseWithPrefix<T>(schema: z.ZodType<T> | undefined, value: unknown, prefix: string[], whole?: string): T {
   if (!schema) return undefined as T;
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  throw new z.ZodError(r.error.issues.map((i) => ({ ...i, path: [...prefix, ...i.path] })));
+  throw new z.ZodError(r.error.issues.map((i) => ({ ...i, path: [...prefix, ...(i.path.length === 0 && whole ? [whole] : i.path)] })));
+}
+
+/**
+ * A consistency token SpiceDB refused is named where the caller sent it: the store names the
+ * header; a token from the body's `consistency` is named there.
+ */
+function namingTokenSource(err: unknown, fromBody: boolean): unknown {
+  if (!(err instanceof InvalidRequestError) || !err.errors.some((e) => e.path === TOKEN_HEADER)) return err;
+  const path = fromBody ? 'consistency.atLeastAsFresh' : `headers.${TOKEN_HEADER}`;
+  const named = new InvalidRequestError(err.message, err.errors.map((e) => (e.path === TOKEN_HEADER ? { ...e, path } : e)));
+  named.cause = err.cause;
+  return named;
 }
 
 /** the media types the JSON parser reads (app.ts) */
@@ -157,8 +171,8 @@ export function mount(router: Router, routes: RouteSpec[], prefix = '', options:
       if (options.checkResponses) conformingJson(spec, res);
       const unreadable = unreadableBody(spec, req);
       if (unreadable) await refuseBody(req, unreadable);
-      const params = parseWithPrefix(spec.params, req.params, []);
-      const query = parseWithPrefix(spec.query, req.query, []);
+      const params = parseWithPrefix(spec.params, req.params, [], '(path)');
+      const query = parseWithPrefix(spec.query, req.query, [], '(query)');
       // a route that declares no body refuses one with fields rather than ignore what was meant
       const body = spec.bodyType ? undefined : parseWithPrefix(spec.body ?? NO_BODY, req.body, []);
       let actor: Actor | undefined;
@@ -172,7 +186,11 @@ export function mount(router: Router, routes: RouteSpec[], prefix = '', options:
       const bodyConsistency = (body as { consistency?: Parameters<typeof consistencyOf>[1] } | undefined)?.consistency;
       const consistency = consistencyOf(req, bodyConsistency);
       const ctx = { actor: actor as Actor, requestId: String(res.locals.requestId ?? ''), consistency };
-      await spec.handler(req, res, { params, query, body, ctx, consistency });
+      try {
+        await spec.handler(req, res, { params, query, body, ctx, consistency });
+      } catch (err) {
+        throw consistency.kind === 'atLeastAsFresh' ? namingTokenSource(err, bodyConsistency !== undefined) : err;
+      }
     });
   }
   // a known path asked with another method: 405 naming the allowed ones
