@@ -17,27 +17,34 @@ const HAS = v1.LookupPermissionship.HAS_PERMISSION;
 const found = (id: string) =>
   v1.LookupResourcesResponse.create({ resourceObjectId: id, permissionship: HAS, afterResultCursor: { token: `after-${id}` } });
 
+type Script = { ids: string[]; then: 'end' | 'silence' };
+
 /**
- * A SpiceDB whose LookupResources answers each call with the next script: its results, then
- * either the end of the stream or silence (until the call is cancelled through its signal).
+ * One call's stream as a script says: its results, then either the end of the stream or silence
+ * (until the call is cancelled through its signal, which `cancelled` counts).
  */
-function scripted(...scripts: Array<{ ids: string[]; then: 'end' | 'silence' }>) {
+function play<R>(script: Script, result: (id: string) => R, signal: AbortSignal | undefined, cancelled: () => void): AsyncIterable<R> {
+  return (async function* () {
+    for (const id of script.ids) yield result(id);
+    if (script.then === 'end') return;
+    await new Promise<void>((_, reject) =>
+      signal?.addEventListener('abort', () => {
+        cancelled();
+        reject(Object.assign(new Error('1 CANCELLED: Cancelled on client'), { code: 1 }));
+      }),
+    );
+  })();
+}
+const SILENCE: Script = { ids: [], then: 'silence' };
+
+/** A SpiceDB whose LookupResources answers each call with the next script. */
+function scripted(...scripts: Script[]) {
   const asked: Array<{ cursor: string | undefined; limit: number }> = [];
   let cancelled = 0;
   const api = {
     lookupResources: (req: v1.LookupResourcesRequest, signal?: AbortSignal) => {
       asked.push({ cursor: req.optionalCursor?.token, limit: req.optionalLimit });
-      const script = scripts.shift() ?? { ids: [], then: 'silence' as const };
-      return (async function* () {
-        for (const id of script.ids) yield found(id);
-        if (script.then === 'end') return;
-        await new Promise<void>((_, reject) =>
-          signal?.addEventListener('abort', () => {
-            cancelled++;
-            reject(Object.assign(new Error('1 CANCELLED: Cancelled on client'), { code: 1 }));
-          }),
-        );
-      })();
+      return play(scripts.shift() ?? SILENCE, found, signal, () => cancelled++);
     },
   } as unknown as SpiceDbApi;
   return { store: new SpiceDbStore('embedded', api, { lookupStallMs: 100 }), asked, cancelled: () => cancelled };
@@ -99,24 +106,14 @@ describe('a lookup stream that goes silent', () => {
 const subject = (id: string) =>
   v1.LookupSubjectsResponse.create({ subject: { subjectObjectId: id, permissionship: HAS } });
 
-/** as scripted(), for LookupSubjects: each call answers with the next script */
-function scriptedSubjects(...scripts: Array<{ ids: string[]; then: 'end' | 'silence' }>) {
+/** as scripted(), for LookupSubjects */
+function scriptedSubjects(...scripts: Script[]) {
   let asked = 0;
   let cancelled = 0;
   const api = {
     lookupSubjects: (_req: v1.LookupSubjectsRequest, signal?: AbortSignal) => {
       asked++;
-      const script = scripts.shift() ?? { ids: [], then: 'silence' as const };
-      return (async function* () {
-        for (const id of script.ids) yield subject(id);
-        if (script.then === 'end') return;
-        await new Promise<void>((_, reject) =>
-          signal?.addEventListener('abort', () => {
-            cancelled++;
-            reject(Object.assign(new Error('1 CANCELLED: Cancelled on client'), { code: 1 }));
-          }),
-        );
-      })();
+      return play(scripts.shift() ?? SILENCE, subject, signal, () => cancelled++);
     },
   } as unknown as SpiceDbApi;
   return { store: new SpiceDbStore('embedded', api, { lookupStallMs: 100 }), asked: () => asked, cancelled: () => cancelled };
