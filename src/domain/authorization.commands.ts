@@ -110,8 +110,10 @@ export class AuthorizationCommands {
         // administrators always), through that business's own reach of this client (role in force,
         // registration active, the BN-group fence): the authorization record's permission, not
         // the client's, which any other firm or a RepID authorization can grant
-        await this.kit.authorizeOn(actor, authorizationObject(client, rep.business), `reaches_${client.type}_privileged`, `the client's authorization of ${rep.business}`);
+        // (what the reach rests on is read first: a revocation before the check fails the check,
+        // one after it the write)
         pre.push(...(await this.kit.reachUnchanged(rep.business, actor)));
+        await this.kit.authorizeOn(actor, authorizationObject(client, rep.business), `reaches_${client.type}_privileged`, `the client's authorization of ${rep.business}`);
       } else {
         // a representative removes its own RepID authorization [decided]
         await this.kit.authorizeOnClient(actor, client, 'remove_authorization');
