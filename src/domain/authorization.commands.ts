@@ -102,18 +102,24 @@ export class AuthorizationCommands {
   }
 
   async remove(ctx: CommandContext, client: ClientKey, rep: Representative) {
+    // the business's authorization record goes with it, and with it any BN-group assignment
+    const a = 'business' in rep ? authorizationObject(client, rep.business) : undefined;
+    const record = a ? await collect(this.kit.store.readRelationships({ resourceType: a.type, resourceId: a.id }, FRESHEST)) : [];
     const pre: Precondition[] = [];
     if (ctx.actor.kind === 'rep') {
       const actor = ctx.actor.repId;
       if ('business' in rep) {
-        // decided in that business alone: the privilege for the client's type (owners and senior
+        // Decided in that business alone: the privilege for the client's type (owners and senior
         // administrators always), through that business's own reach of this client (role in force,
         // registration active, the BN-group fence): the authorization record's permission, not
-        // the client's, which any other firm or a RepID authorization can grant
-        // (what the reach rests on is read first: a revocation before the check fails the check,
-        // one after it the write)
-        pre.push(...(await this.kit.reachUnchanged(rep.business, actor)));
-        await this.kit.authorizeOn(actor, authorizationObject(client, rep.business), `reaches_${client.type}_privileged`, `the client's authorization of ${rep.business}`);
+        // the client's, which any other firm or a RepID authorization can grant. What the reach
+        // rests on (the actor's standing, the record's group) is read before the check and
+        // asserted at the write: a revocation before the check fails the check, one after it the
+        // write.
+        const own = authorizationObject(client, rep.business);
+        pre.push(...(await this.kit.reachUnchanged(rep.business, actor)), ...record.map(mustExist));
+        if (!record.some((r) => r.relation === 'group')) pre.push({ operation: 'mustNotMatch', filter: { resourceType: own.type, resourceId: own.id, relation: 'group' } });
+        await this.kit.authorizeOn(actor, own, `reaches_${client.type}_privileged`, `the client's authorization of ${rep.business}`);
       } else {
         // a representative removes its own RepID authorization [decided]
         await this.kit.authorizeOnClient(actor, client, 'remove_authorization');
@@ -123,18 +129,7 @@ export class AuthorizationCommands {
       this.requireClient(ctx, client);
     }
     const existing = await this.current(client, rep);
-    const updates: RelationshipUpdate[] = levelsOf(client).map((l) => del(grant(client, rep, l)));
-    if ('business' in rep) {
-      const a = authorizationObject(client, rep.business);
-      // the record goes with it, and with it any BN-group assignment (which, for a representative,
-      // decided its reach: no group came or went meanwhile)
-      const record = await collect(this.kit.store.readRelationships({ resourceType: a.type, resourceId: a.id }, FRESHEST));
-      for (const r of record) updates.push(del(r));
-      if (ctx.actor.kind === 'rep') {
-        pre.push(...record.map(mustExist));
-        if (!record.some((r) => r.relation === 'group')) pre.push({ operation: 'mustNotMatch', filter: { resourceType: a.type, resourceId: a.id, relation: 'group' } });
-      }
-    }
+    const updates: RelationshipUpdate[] = [...levelsOf(client).map((l) => del(grant(client, rep, l))), ...record.map(del)];
     const target = 'rep' in rep ? `${client.type}:${client.key}/rep:${rep.rep}` : `${client.type}:${client.key}/business:${rep.business}`;
     const token = await this.kit.write(ctx, 'authorization.remove', target, updates, pre, {
       before: existing[0] ? { level: Number(existing[0].relation.slice(-1)) } : null,
