@@ -24,7 +24,8 @@ PORT=$PORT RAC_API_KEYS="check+admin+ops:$KEY" RAC_PSEUDONYM_KEY=fuzz-pseudonym-
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
-"$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.json" \
+# the import's NDJSON body is serialized as text (scripts/schemathesis-hooks.py)
+SCHEMATHESIS_HOOKS=scripts/schemathesis-hooks.py "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.json" \
   -H "Authorization: Bearer $KEY" -H "RAC-Actor: rep:OWNER01" \
   --checks all --exclude-checks positive_data_acceptance \
   --max-examples "${FUZZ_EXAMPLES:-25}" --seed "${FUZZ_SEED:-20261129}" "$@"
