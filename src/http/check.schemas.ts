@@ -46,11 +46,25 @@ export const checkBodySchema = z
   .superRefine(refineCheck)
   .transform((c) => ({ input: toInput(c), consistency: c.consistency }));
 
+/**
+ * One bulk item as the OpenAPI document describes it: a check's shape, or anything else, since the
+ * items are validated one by one (a bad item answers its own problem in `results`, the request
+ * stands): the document says what a check looks like without claiming a bad one refuses the body.
+ */
+const { $schema: _, ...checkShape } = z.toJSONSchema(z.object(checkFields).strict(), { io: 'input', unrepresentable: 'any' });
+const checkItemDocument = {
+  description: 'one check, as POST /v1/check takes it (without consistency); any other item answers its own 400 problem in results',
+  anyOf: [checkShape, {}],
+};
+
 export const MAX_BULK = 1000;
 /** the body of POST /v1/check/bulk; items are validated one by one, so one bad item fails alone */
 export const bulkBodySchema = z
   .object({
-    checks: z.array(z.unknown()).min(1, 'give 1 to 1000 checks').max(MAX_BULK, 'give 1 to 1000 checks'),
+    checks: z
+      .array(z.unknown().meta({ override: ({ jsonSchema }) => void Object.assign(jsonSchema, checkItemDocument) }))
+      .min(1, 'give 1 to 1000 checks')
+      .max(MAX_BULK, 'give 1 to 1000 checks'),
     consistency: consistencyBodySchema.optional(),
   })
   .strict();
