@@ -29,6 +29,21 @@ const ask = async (rep: string, permission: string, c: ClientKey) =>
 const put = (rels: ReturnType<typeof facts.repAuthorization>[]) => store.write(rels.map((relationship) => ({ operation: 'touch' as const, relationship })));
 
 describe('decision cache on the embedded engine', () => {
+  it('a check asked with a token older than the newest write never leaves an old answer in the cache', async () => {
+    const c = trust();
+    const q = { resource: clientObject(c), permission: 'view', subject: repObject('DCOLD01') };
+    const { token: granted } = await store.write([{ operation: 'touch', relationship: facts.repAuthorization(c, 'DCOLD01', 1) }]);
+    const { token: revoked } = await store.write([{ operation: 'delete', relationship: facts.repAuthorization(c, 'DCOLD01', 1) }]);
+    // a caller holding the older token asks first (any answer at least as fresh as it is right)
+    await store.check(q, { kind: 'atLeastAsFresh', token: granted });
+    // then nobody may be told yes: not with the revoke's token, not at minimize-latency, not in bulk
+    expect((await store.check(q, { kind: 'atLeastAsFresh', token: revoked })).allowed).toBe(false);
+    expect((await store.check(q, ML)).allowed).toBe(false);
+    expect((await store.checkBulk([q], ML)).results).toEqual([{ allowed: false }]);
+    await store.checkBulk([q], { kind: 'atLeastAsFresh', token: granted });
+    expect((await store.checkBulk([q], { kind: 'atLeastAsFresh', token: revoked })).results).toEqual([{ allowed: false }]);
+  });
+
   it('answers repeats from memory and follows every write', async () => {
     const c = trust();
     await put([facts.repAuthorization(c, 'DCACHE1', 1)]);

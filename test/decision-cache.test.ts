@@ -93,6 +93,47 @@ describe('decision cache', () => {
     ]);
   });
 
+  it("asks a caller's older token's misses at the newest write too (an answer at the older revision, kept, would outlive the writes after it)", async () => {
+    const f = fakeEngine();
+    const s = cacheDecisions(f.engine, { maxEntries: 100 });
+    const { token: older } = await s.write([grant('A')]);
+    const { token: newest } = await s.write([revoke('A')]);
+    await s.check(q('A'), { kind: 'atLeastAsFresh', token: older });
+    await s.checkBulk([q('B')], { kind: 'atLeastAsFresh', token: older });
+    expect(f.asked.map((a) => a.consistency)).toEqual([
+      { kind: 'atLeastAsFresh', token: newest },
+      { kind: 'atLeastAsFresh', token: newest },
+    ]);
+  });
+
+  it('keeps nothing after a write that failed (it may have landed) until a write succeeds', async () => {
+    const f = fakeEngine();
+    let landsThenFails = false;
+    const engine = {
+      ...f.engine,
+      write: async (updates: Parameters<AuthzStore['write']>[0]) => {
+        const written = await f.engine.write(updates);
+        if (!landsThenFails) return written;
+        landsThenFails = false;
+        throw new StoreUnavailableError('a deadline passed after the commit');
+      },
+    } as AuthzStore;
+    const s = cacheDecisions(engine, { maxEntries: 100 });
+    await s.write([grant('A')]);
+    landsThenFails = true;
+    await expect(s.write([revoke('A')])).rejects.toBeInstanceOf(StoreUnavailableError);
+    const singles = () => f.asked.filter((a) => a.n === 1).length;
+    expect((await s.check(q('A'), ML)).allowed).toBe(false);
+    expect((await s.check(q('A'), ML)).allowed).toBe(false);
+    // both went to the engine: nothing is kept while the store's newest revision is unknown
+    expect(singles()).toBe(2);
+    // a write that succeeds says where the store is: answers are kept again
+    await s.write([grant('B')]);
+    await s.check(q('A'), ML);
+    await s.check(q('A'), ML);
+    expect(singles()).toBe(3);
+  });
+
   it('does not keep an answer computed while a write completed', async () => {
     const f = fakeEngine();
     const s = cacheDecisions(f.engine, { maxEntries: 100 });

@@ -70,6 +70,11 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
   let generation = 0;
   /** the newest revision this process wrote: misses are asked at least this fresh */
   let latest: string | undefined;
+  /**
+   * a write failed and may have landed (a deadline after the commit): `latest` may be older than
+   * the store, so nothing is kept until a write succeeds and says where the store is
+   */
+  let uncertain = false;
 
   const invalidate = () => {
     generation++;
@@ -82,6 +87,7 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
       latest = token;
       known.set(token, true);
     }
+    uncertain = token === undefined;
     invalidate();
   };
   /** may this request be answered from the cache? (also empties it when an expiry nears) */
@@ -97,12 +103,17 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
     if (empty) invalidate();
     return usable;
   };
-  /** misses are asked at least as fresh as the newest write, so what they answer may be kept */
-  const fillConsistency = (consistency: Consistency): Consistency =>
-    consistency.kind === 'minimizeLatency' && latest ? { kind: 'atLeastAsFresh', token: latest } : consistency;
+  /**
+   * Misses are asked at least as fresh as the newest write, so what they answer may be kept. A
+   * caller's own token is replaced too: every token this process knows is one of its writes or an
+   * answer at one, none newer than the newest write, so the answer is at least as fresh as the
+   * caller asked; asked at the caller's older token, the engine answers at that older revision,
+   * and that answer, kept, would outlive the writes after it (a revoked "yes" served on).
+   */
+  const fillConsistency = (consistency: Consistency): Consistency => (latest ? { kind: 'atLeastAsFresh', token: latest } : consistency);
   const remember = (key: string, answer: CheckAnswer, since: number) => {
     known.set(answer.checkedAt, true);
-    if (clockAllows() && since === generation) answers.set(key, answer);
+    if (clockAllows() && since === generation && !uncertain) answers.set(key, answer);
   };
   const failed = (err: unknown): never => {
     invalidate();
