@@ -81,7 +81,7 @@ describe('export and import', () => {
       .post('/v1/import')
       .set(bearer(KEYS.ops))
       .set('Content-Type', 'application/x-ndjson')
-      .send('{"resource":{"type":"business","id":"1"},"relation":"owner","subject":{"type":"rep","id":"A"}}\n{"nope":1}\n');
+      .send('{"resource":{"type":"business","id":"246813579"},"relation":"owner","subject":{"type":"rep","id":"A1B2C3D"}}\n{"nope":1}\n');
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ path: 'line 2', message: expect.any(String) }]);
   });
@@ -107,7 +107,7 @@ describe('export and import', () => {
   });
 
   it.each([
-    ['a subject type the relation does not allow', { resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'business', id: '1' } }],
+    ['a subject type the relation does not allow', { resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'business', id: '135792468' } }],
     ['an unknown relation', { resource: { type: 'business', id: '246813579' }, relation: 'landlord', subject: { type: 'rep', id: 'A1B2C3D' } }],
     ['an unknown subject relation', { resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'rep', id: 'A1B2C3D', relation: 'boss' } }],
     ['an expiry on a relation without one', { resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'rep', id: 'A1B2C3D' }, expiresAt: '2099-01-01T00:00:00Z' }],

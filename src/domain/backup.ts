@@ -4,7 +4,7 @@
 // written; running it again completes it.
 import { z } from 'zod';
 import { ConflictError, InvalidRequestError, StoreRejectedError } from './errors.js';
-import { DEFINITIONS } from './objects.js';
+import { DEFINITIONS, isServiceObjectId } from './objects.js';
 import type { AuthzStore, Consistency, Relationship } from './store-port.js';
 
 const idSchema = z.string().regex(/^(([a-zA-Z0-9/_|\-=+]{1,1024})|\*)$/);
@@ -16,7 +16,9 @@ export const relationshipLineSchema = z
     subject: z.object({ type: z.enum(DEFINITIONS), id: idSchema, relation: nameSchema.optional() }).strict(),
     expiresAt: z.iso.datetime({ offset: true }).optional(),
   })
-  .strict();
+  .strict()
+  // ids as the service writes them (objects.ts): never a raw SIN, a SIN-like group id or name
+  .refine((l) => isServiceObjectId(l.resource.type, l.resource.id) && isServiceObjectId(l.subject.type, l.subject.id));
 
 export async function* exportRelationships(store: AuthzStore, consistency: Consistency): AsyncIterable<string> {
   for (const type of DEFINITIONS) {

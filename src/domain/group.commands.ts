@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError } from './errors.js';
 import { associationPermission } from './escalation.js';
 import * as facts from './facts.js';
 import { collect, mustExist, readEmployee, readGroup, readGroupAssociation } from './firm-state.js';
+import { hasSinLike } from './identifiers.js';
 import { nameObject } from './names.js';
 import { authorizationObject, businessObject, clientObject, groupObject, type ClientKey } from './objects.js';
 import type { BusinessFunction, Role } from './permissions.js';
@@ -17,7 +18,13 @@ const GROUP_ROLES: facts.GroupRole[] = ['member', 'junior_rep_limited', 'junior_
 export const MAX_UPDATES_PER_WRITE = 1000;
 export const MAX_PRECONDITIONS_PER_WRITE = 1000;
 
-const newGroupId = () => `g${randomBytes(6).toString('hex')}`;
+/** `g` and 12 hex characters, never nine digits in a row (what a SIN looks like: see groupIdSchema) */
+export function newGroupId(): string {
+  for (;;) {
+    const id = `g${randomBytes(6).toString('hex')}`;
+    if (!hasSinLike(id)) return id;
+  }
+}
 
 /** the client has an authorization of the business (any level): the precondition of fencing it */
 const clientAuthorized = (client: ClientKey, bn: string): Precondition => {

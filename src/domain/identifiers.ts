@@ -34,6 +34,17 @@ export const sinSchema = z
   .regex(/^[0-9]{9}$/, 'must be a SIN (9 digits) or a client ref')
   .refine(luhnValid, 'must be a SIN with a valid check digit, or a client ref');
 
+/**
+ * Nine digits in a row, or with one separator (space, dot, dash, underscore) between them: what a
+ * SIN looks like written down. Free text and ids the service echoes, logs, audits or stores
+ * (names, group ids, request ids, imported ids) must not hold one (rac-access.md section 6).
+ */
+const SIN_LIKE = /[0-9](?:[ ._-]?[0-9]){8}/;
+const SIN_LIKE_ALL = new RegExp(SIN_LIKE.source, 'g');
+export const hasSinLike = (s: string): boolean => SIN_LIKE.test(s);
+/** every SIN-like run masked, the rest kept (for a caller's request id) */
+export const maskSinLike = (s: string): string => s.replace(SIN_LIKE_ALL, (run) => '*'.repeat(run.length));
+
 /** The pseudonym the service returns for an individual: 64 lower-case hex characters. */
 export const REF_PATTERN = /^[0-9a-f]{64}$/;
 export const trustNumberSchema = z.string().regex(/^T[0-9]{8}$/, 'must be a trust account number: T and 8 digits');

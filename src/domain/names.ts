@@ -1,6 +1,7 @@
 // Display names of businesses and groups, stored as the id of a display_name object (see
 // schema.zed): base64url of the UTF-8 name. Bounded so the id stays under SpiceDB's 1024.
 import { z } from 'zod';
+import { hasSinLike } from './identifiers.js';
 import type { ObjectRef } from './store-port.js';
 
 export const nameSchema = z
@@ -9,7 +10,9 @@ export const nameSchema = z
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters')
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters')
-  .refine((s) => Buffer.byteLength(s, 'utf8') <= 600, 'must be at most 600 bytes in UTF-8');
+  .refine((s) => Buffer.byteLength(s, 'utf8') <= 600, 'must be at most 600 bytes in UTF-8')
+  // a name is echoed, audited and stored in SpiceDB: it may not carry what could be a SIN
+  .refine((s) => !hasSinLike(s), 'must not contain a 9-digit number (it could be a SIN)');
 
 export const nameObject = (name: string): ObjectRef => ({
   type: 'display_name',

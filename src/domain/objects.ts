@@ -1,7 +1,8 @@
 // How RAC things are named in SpiceDB: object types and ids. One place, so the schema's
 // definitions and the ids the service writes cannot drift apart. No SIN ever becomes an id:
 // individuals are named by their pseudonym.
-import type { ClientId, ClientType } from './identifiers.js';
+import { hasSinLike, type ClientId, type ClientType } from './identifiers.js';
+import { nameFromId } from './names.js';
 import type { ObjectRef } from './store-port.js';
 import type { Pseudonymizer } from './pseudonym.js';
 
@@ -39,6 +40,30 @@ export const authorizationObject = (c: ClientKey, bn: string): ObjectRef => ({
 });
 /** the wildcard subject: "every representative" (status markers and group fences) */
 export const EVERY_REP = { type: 'rep', id: '*' } as const;
+
+/**
+ * The id each object type has when the service writes it (the grammars above, pseudonyms for
+ * individuals): an import is held to them, so no id the service would never write (a raw SIN as
+ * an individual's id, a SIN-like group id or name) reaches SpiceDB that way.
+ */
+const OBJECT_IDS: Record<(typeof DEFINITIONS)[number], RegExp> = {
+  rep: /^(?:[A-Z0-9]{7}|\*)$/,
+  display_name: /^[A-Za-z0-9_-]{1,1024}$/,
+  business: /^[0-9]{9}$/,
+  bn_group: /^[0-9]{9}_[a-z0-9]{1,32}$/,
+  authorization: /^(?:individual_[0-9a-f]{64}|business_[0-9]{9}|trust_T[0-9]{8})_[0-9]{9}$/,
+  individual_client: /^[0-9a-f]{64}$/,
+  business_client: /^[0-9]{9}$/,
+  trust_client: /^T[0-9]{8}$/,
+};
+
+/** is `id` one the service could have written for an object of `type`? */
+export function isServiceObjectId(type: (typeof DEFINITIONS)[number], id: string): boolean {
+  if (!OBJECT_IDS[type].test(id)) return false;
+  if (type === 'bn_group') return !hasSinLike(id.slice(10));
+  if (type === 'display_name') return !hasSinLike(nameFromId(id));
+  return true;
+}
 
 /** every object type schema.zed defines (a test keeps this list and the schema in step) */
 export const DEFINITIONS = [

@@ -1,7 +1,7 @@
 // The zod schemas of the API's parameters, bodies and responses (beyond the check bodies in
 // check.schemas.ts). They validate requests and, through route.ts, generate the OpenAPI document.
 import { z } from 'zod';
-import { bnSchema, clientSchema, clientTypeSchema, repIdSchema } from '../domain/identifiers.js';
+import { bnSchema, clientSchema, clientTypeSchema, hasSinLike, repIdSchema } from '../domain/identifiers.js';
 import { nameSchema } from '../domain/names.js';
 import { CLIENT_PERMISSIONS, PRIVILEGES, ROLES } from '../domain/permissions.js';
 
@@ -11,7 +11,11 @@ export const employeeParams = z.object({ bn: bnSchema, repId: repIdSchema });
 export const privilegeParams = employeeParams.extend({
   privilege: z.enum(PRIVILEGES, { error: `must be one of ${PRIVILEGES.join(', ')}` }),
 });
-export const groupIdSchema = z.string().regex(/^[a-z0-9]{1,32}$/, 'must be a group id');
+/** a group id as the service assigns them (never nine digits in a row: echoed, audited, stored) */
+export const groupIdSchema = z
+  .string()
+  .regex(/^[a-z0-9]{1,32}$/, 'must be a group id')
+  .refine((s) => !hasSinLike(s), 'must be a group id');
 export const groupParams = z.object({ bn: bnSchema, groupId: groupIdSchema });
 export const groupEmployeeParams = groupParams.extend({ repId: repIdSchema });
 

@@ -3,6 +3,7 @@
 // URL) never reach a log. Level by outcome: 5xx error, 4xx warn, else info.
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
+import { maskSinLike } from '../domain/identifiers.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 
@@ -26,7 +27,9 @@ export function logOf(res: Response, fallback?: Logger): Logger | undefined {
 export function requestLog(logger: Logger, metrics: Metrics, routeOf: (path: string) => string | undefined = () => undefined): RequestHandler {
   return (req, res, next) => {
     const incoming = req.get('X-Request-Id');
-    const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    // a caller's id is kept (for correlation) with any SIN-like run masked: it is echoed, logged,
+    // audited and written to SpiceDB's transaction metadata
+    const id = incoming && REQUEST_ID.test(incoming) ? maskSinLike(incoming) : randomUUID();
     res.locals.requestId = id;
     res.set('X-Request-Id', id);
     // the request's child logger is made when something logs (a handler, or the line below at an

@@ -20,10 +20,13 @@ const DOCS_PAGE = `<!doctype html>
 </body></html>`;
 const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true });\n`;
 
-/** the swagger-ui-dist files, served read-only under /docs/assets */
+/**
+ * the swagger-ui-dist files, served read-only under /docs/assets (no redirect of a directory to
+ * its slash: the redirect would echo the request's query string)
+ */
 export function docsAssets(): Router {
   const dir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-  return express.Router().use('/docs/assets', express.static(dir, { index: false, fallthrough: false, maxAge: '1h' }));
+  return express.Router().use('/docs/assets', express.static(dir, { index: false, fallthrough: false, maxAge: '1h', redirect: false }));
 }
 
 export function reviewRoutes(servedSchema: () => string | undefined): RouteSpec[] {
