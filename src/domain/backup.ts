@@ -54,21 +54,21 @@ export async function importRelationships(store: AuthzStore, lines: AsyncIterabl
   let lineNo = 0;
   // a batch SpiceDB refuses is written again in halves, down to the first line it refuses, which
   // the caller's 400 names (the lines before it are written: an import is not one transaction)
-  const write = async (lines: ImportLine[]): Promise<void> => {
+  const write = async (part: ImportLine[]): Promise<void> => {
     try {
-      const res = await store.write(lines.map((l) => ({ operation: 'touch', relationship: l.relationship })), { metadata });
+      const res = await store.write(part.map((l) => ({ operation: 'touch', relationship: l.relationship })), { metadata });
       token = res.token;
-      imported += lines.length;
+      imported += part.length;
     } catch (err) {
       if (!refusedBySchema(err)) throw err;
-      if (lines.length === 1) {
-        throw new InvalidRequestError(`Line ${lines[0]!.lineNo} is not a relationship the schema allows; ${imported} were imported before it.`, [
-          { path: `line ${lines[0]!.lineNo}`, message: 'is not a relationship the schema allows (types, relation or expiry)' },
+      if (part.length === 1) {
+        throw new InvalidRequestError(`Line ${part[0]!.lineNo} is not a relationship the schema allows; ${imported} were imported before it.`, [
+          { path: `line ${part[0]!.lineNo}`, message: 'is not a relationship the schema allows (types, relation or expiry)' },
         ]);
       }
-      const half = Math.ceil(lines.length / 2);
-      await write(lines.slice(0, half));
-      await write(lines.slice(half));
+      const half = Math.ceil(part.length / 2);
+      await write(part.slice(0, half));
+      await write(part.slice(half));
     }
   };
   const flush = async () => {
