@@ -90,6 +90,11 @@ export class ExplainService {
       return undefined;
     };
 
+    // SpiceDB does not trace under an answer it took from its cache (its dispatch cache is on in a
+    // server and in rac-authz's own engine): say so, rather than leave the facts under it unsaid
+    const cachedText = (n: TraceNode) =>
+      `SpiceDB took ${n.name} of ${n.resource.type} ${n.resource.type === 'business' ? n.resource.id : 'on the path'} from its cache (the facts under it are not listed)`;
+
     if (answer.allowed) {
       // the granting path: follow what SpiceDB found; an exclusion's absent side is part of the reason
       const visit = (n: TraceNode) => {
@@ -99,6 +104,7 @@ export class ExplainService {
         }
         const phrase = said(n);
         if (phrase && (n.result === 'has' || ['disassociated', 'suspended'].includes(n.name))) because.add(phrase);
+        if (n.cached && n.result === 'has' && !phrase) because.add(cachedText(n));
         if (n.name === 'fence' && n.result === 'no') because.add('the client is in no BN group of the business');
         if (n.result === 'has') for (const c of n.children) visit(c);
       };

@@ -92,6 +92,8 @@ export interface TraceNode {
   kind: 'relation' | 'permission';
   result: 'has' | 'no' | 'conditional';
   children: TraceNode[];
+  /** SpiceDB took this answer from its cache: it traced nothing under it (children is empty) */
+  cached?: boolean;
 }
 
 export interface AuthzStore {

@@ -56,6 +56,7 @@ function toTraceNode(t: DebugTrace): TraceNode {
     kind: t.permissionType === TRACE_RELATION ? 'relation' : 'permission',
     result: t.result === TRACE_HAS ? 'has' : t.result === TRACE_CONDITIONAL ? 'conditional' : 'no',
     children: t.resolution.oneofKind === 'subProblems' ? t.resolution.subProblems.traces.map(toTraceNode) : [],
+    ...(t.resolution.oneofKind === 'wasCachedResult' && t.resolution.wasCachedResult ? { cached: true } : {}),
   };
 }
 
