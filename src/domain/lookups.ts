@@ -74,9 +74,10 @@ export class LookupService {
       // Always ask SpiceDB for a full page: a cursor only resumes a call with the same limit.
       // A call that returns a full page may have more behind it (repeats included): call again
       // from its last cursor until this page is full or the type is exhausted.
-      let resumesCallers = cursor !== undefined; // the first call resumes the caller's cursor
       for (;;) {
         let raw = 0;
+        // the caller's own cursor is asked only by the first call of the first type
+        const resumesCallers = cursor !== undefined && cursor === start.c && t === start.t;
         try {
           for await (const r of this.store.lookupResources(
             { resourceType: CLIENT_OBJECT_TYPES[type], permission: q.permission, subject: repObject(q.repId), limit: q.limit, ...(cursor ? { cursor } : {}) },
@@ -96,7 +97,6 @@ export class LookupService {
           if (resumesCallers && raw === 0 && err instanceof StoreRejectedError) throw badCursor('is not one SpiceDB can resume');
           throw err;
         }
-        resumesCallers = false;
         if (remaining === 0) {
           // the page is full: the next one resumes here (it may turn out empty)
           return encodeCursor(q, { t, ...(cursor ? { c: cursor } : {}) });
