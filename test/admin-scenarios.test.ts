@@ -169,6 +169,22 @@ describe('BN groups', () => {
     expect(await view('GONLY01', 'business', '888777666')).toBe(false);
   });
 
+  it('deleting a group that is not there still answers a consistency token, at which it is absent (every write returns one)', async () => {
+    const f = await firm();
+    const o = `rep:${f.owner}`;
+    const g = await api.ok(201, o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Twice' });
+    const gid = g.body.groupId as string;
+    await api.ok(204, o, 'delete', `/v1/businesses/${f.bn}/groups/${gid}`);
+    const again = await api.ok(204, o, 'delete', `/v1/businesses/${f.bn}/groups/${gid}`);
+    const token = again.headers['rac-consistency-token'];
+    expect(token).toEqual(expect.any(String));
+    expect(token).not.toBe('');
+    const never = await api.ok(204, o, 'delete', `/v1/businesses/${f.bn}/groups/gnothere`);
+    expect(never.headers['rac-consistency-token']).toEqual(expect.any(String));
+    // the token is one SpiceDB accepts (sent on the next call), and the group is gone at it
+    expect((await api.as(o, 'put', `/v1/businesses/${f.bn}/groups/${gid}/employees/${f.juniorRep}`)).status).toBe(404);
+  });
+
   it('bulk assignment is all or nothing', async () => {
     const f = await firm();
     const o = `rep:${f.owner}`;

@@ -92,6 +92,18 @@ describe('export and import', () => {
   const exportedLines = async (token: string) =>
     (await request(target.app).get('/v1/export').set(bearer(KEYS.ops)).set('RAC-At-Least-As-Fresh', token)).text.trim().split('\n');
 
+  it('an import with no relationship in it still answers a consistency token (every write returns one)', async () => {
+    for (const body of ['', '\n\n']) {
+      const res = await importing(body);
+      expect(res.status).toBe(200);
+      expect(res.body.imported).toBe(0);
+      expect(res.body.consistencyToken).toEqual(expect.any(String));
+      expect(res.body.consistencyToken).not.toBe('');
+      expect(res.headers['rac-consistency-token']).toBe(res.body.consistencyToken);
+      expect((await request(target.app).get('/v1/export').set(bearer(KEYS.ops)).set('RAC-At-Least-As-Fresh', res.body.consistencyToken)).status).toBe(200);
+    }
+  });
+
   it('a repeated line is harmless (a touch is idempotent); of two expiries for one relationship, the later line wins', async () => {
     const owner = line({ resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'rep', id: 'DUPREP1' } });
     const twice = await importing(`${owner}\n${owner}\n`);

@@ -6,7 +6,7 @@ import { del, FRESHEST, touch, type AdminKit, type CommandContext } from './admi
 import { ConflictError, NotFoundError } from './errors.js';
 import { associationPermission } from './escalation.js';
 import * as facts from './facts.js';
-import { collect, mustExist, readEmployee, readGroup, readGroupAssociation } from './firm-state.js';
+import { collect, mustExist, mustNotExist, readEmployee, readGroup, readGroupAssociation } from './firm-state.js';
 import { hasSinLike } from './identifiers.js';
 import { nameObject } from './names.js';
 import { authorizationObject, businessObject, clientObject, groupObject, type ClientKey } from './objects.js';
@@ -66,14 +66,20 @@ export class GroupCommands {
   async delete(ctx: CommandContext, bn: string, groupId: string) {
     const pre = await this.allowed(ctx, bn);
     const g = await readGroup(this.kit.store, bn, groupId, FRESHEST);
-    if (!g.exists) return { token: undefined };
+    const obj = groupObject(bn, groupId);
+    const target = `bn_group:${obj.id}`;
+    if (!g.exists) {
+      // nothing to delete, but every write answers a token: an empty write, at whose revision
+      // the group is still absent (if it was created meanwhile, the precondition fails: 409)
+      const fence = facts.group(bn, groupId).filter((r) => r.relation === 'fence').map(mustNotExist);
+      return { token: await this.kit.write(ctx, 'group.delete', target, [], [...pre, ...fence], { before: null, after: null }) };
+    }
     const updates = facts.group(bn, groupId).map(del);
-    if (g.name !== undefined) updates.push(del({ resource: groupObject(bn, groupId), relation: 'name', subject: nameObject(g.name) }));
-    const token = await this.kit.write(ctx, 'group.delete', `bn_group:${groupObject(bn, groupId).id}`, updates, pre, {
+    if (g.name !== undefined) updates.push(del({ resource: obj, relation: 'name', subject: nameObject(g.name) }));
+    const token = await this.kit.write(ctx, 'group.delete', target, updates, pre, {
       before: { groupId, name: g.name ?? null },
       after: null,
     });
-    const obj = groupObject(bn, groupId);
     await this.kit.store.deleteRelationships({ resourceType: obj.type, resourceId: obj.id });
     await this.kit.store.deleteRelationships({ resourceType: 'authorization', relation: 'group', subject: { type: obj.type, id: obj.id } });
     return { token };

@@ -40,7 +40,7 @@ export function backupRoutes(store: AuthzStore): RouteSpec[] {
       scope: 'ops',
       bodyType: 'application/x-ndjson',
       responses: {
-        200: { description: 'imported', schema: z.object({ imported: z.number().int(), consistencyToken: z.string().optional() }), token: true },
+        200: { description: 'imported', schema: z.object({ imported: z.number().int(), consistencyToken: z.string() }), token: true },
       },
       handler: async (req: Request, res: Response, { ctx }) => {
         const lines = createInterface({ input: req, crlfDelay: Infinity });
