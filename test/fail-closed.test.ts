@@ -89,7 +89,12 @@ describe('when SpiceDB cannot answer, checks fail closed', () => {
     ['resource exhausted', 503, grpcError(8)],
     ['a credential problem between us and SpiceDB', 503, grpcError(16)],
     ['deadline exceeded', 504, grpcError(4)],
-    ['an internal error', 500, grpcError(13)],
+    // what SpiceDB answers when its datastore is gone (test/server/datastore-outage.test.ts)
+    ['an internal error (server)', 503, grpcError(13)],
+    ['an internal error (embedded)', 503, embeddedError('Internal')],
+    ['an unknown error', 503, grpcError(2)],
+    ['data loss', 503, grpcError(15)],
+    ['an API this SpiceDB does not implement (a deployment mismatch, not an outage)', 500, grpcError(12)],
     ['a conditional answer (caveats are not in the schema)', 500, () => v1.CheckPermissionResponse_Permissionship.CONDITIONAL_PERMISSION],
   ] as Array<[string, number, Behaviour]>)('%s: %i, never allowed', async (_label, status, behaviour) => {
     const app = appWith(behaviour);

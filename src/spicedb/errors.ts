@@ -58,6 +58,11 @@ function mapByCode(code: GrpcCodeName | undefined, operation: string): DomainErr
       return new ConflictError(`${operation}: already exists`);
     case 'DeadlineExceeded':
       return new StoreTimeoutError(`${operation}: SpiceDB did not answer in time`);
+    case 'Internal':
+    case 'Unknown':
+    case 'DataLoss':
+    // SpiceDB answers Internal when its datastore cannot be reached ("unable to find revision:
+    // failed to connect"): SpiceDB cannot answer, the caller may retry (the contract's 503)
     case 'Unavailable':
     case 'ResourceExhausted':
     case 'Aborted':
@@ -73,6 +78,7 @@ function mapByCode(code: GrpcCodeName | undefined, operation: string): DomainErr
       // a credential problem between us and SpiceDB is ours, never the caller's 401/403
       return new StoreUnavailableError(`${operation}: SpiceDB refused the service's credentials`);
     default:
+      // Unimplemented and the like: this SpiceDB and this service do not fit; retrying will not help
       return new StoreInternalError(`${operation}: SpiceDB failed (${code})`);
   }
 }

@@ -15,7 +15,7 @@ import type {
   TraceNode,
   WriteOptions,
 } from '../domain/store-port.js';
-import { StoreUnavailableError } from '../domain/errors.js';
+import { StoreInternalError, StoreUnavailableError } from '../domain/errors.js';
 import { toDomainError } from './errors.js';
 import * as rq from './requests.js';
 import type { SpiceDbApi } from './spicedb-api.js';
@@ -39,7 +39,7 @@ const CONDITIONAL = v1.CheckPermissionResponse_Permissionship.CONDITIONAL_PERMIS
  * does (a schema change), it is not a yes: fail closed with an error instead.
  */
 function isAllowed(p: v1.CheckPermissionResponse_Permissionship, operation: string): boolean {
-  if (p === CONDITIONAL) throw toDomainError(new Error('code = Internal desc = conditional'), operation);
+  if (p === CONDITIONAL) throw new StoreInternalError(`${operation}: SpiceDB answered conditionally (the schema has no caveats)`);
   return p === HAS;
 }
 

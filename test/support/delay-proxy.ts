@@ -1,17 +1,29 @@
 // Test support: a loopback TCP proxy that can hold every byte for a while, to make a healthy
-// SpiceDB answer slower than rac-authz's deadline.
+// SpiceDB answer slower than rac-authz's deadline, or cut every connection through it (and refuse
+// new ones), to take a SpiceDB or its Postgres away without stopping it.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 export interface DelayProxy {
   port: number;
   /** milliseconds added to every chunk, both ways */
   delayMs: number;
+  /** true: every open connection is cut and new ones are closed at once; false: pass again */
+  cut(on: boolean): void;
   close(): Promise<void>;
 }
 
-export async function startDelayProxy(targetPort: number): Promise<DelayProxy> {
+export async function startDelayProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<DelayProxy> {
   const sockets = new Set<Socket>();
-  const proxy: DelayProxy = { port: 0, delayMs: 0, close: async () => {} };
+  let cut = false;
+  const proxy: DelayProxy = {
+    port: 0,
+    delayMs: 0,
+    cut: (on) => {
+      cut = on;
+      if (on) for (const s of sockets) s.destroy();
+    },
+    close: async () => {},
+  };
   const pipe = (from: Socket, to: Socket) =>
     from.on('data', (chunk) => {
       const send = () => to.writable && to.write(chunk);
@@ -19,7 +31,11 @@ export async function startDelayProxy(targetPort: number): Promise<DelayProxy> {
       else send();
     });
   const server: Server = createServer((client) => {
-    const upstream = createConnection(targetPort, '127.0.0.1');
+    if (cut) {
+      client.destroy();
+      return;
+    }
+    const upstream = createConnection(targetPort, targetHost);
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('error', () => s.destroy());

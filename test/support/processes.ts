@@ -73,10 +73,9 @@ function start(cmd: string, args: string[], env: Record<string, string>): Proc {
 
 export const PSK = 'durability-test-preshared-key';
 
-/** a SpiceDB server node on the suite's Postgres database */
-export async function startSpiceDb(grpcPort: number, extra: string[] = []): Promise<Proc> {
+/** a SpiceDB server node on the suite's Postgres database (or the datastore `uri` names) */
+export async function startSpiceDb(grpcPort: number, extra: string[] = [], uri = process.env.SPICEDB_DATASTORE_URI): Promise<Proc> {
   const bin = process.env.SPICEDB_BIN;
-  const uri = process.env.SPICEDB_DATASTORE_URI;
   if (!bin || !uri) throw new Error('SPICEDB_BIN and SPICEDB_DATASTORE_URI come from scripts/spicedb-server.sh (npm run test:server)');
   const p = start(bin, [
     'serve',
