@@ -36,10 +36,16 @@ export interface Config {
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
-  /** host:port, or several SpiceDB nodes as a comma-separated list of IPv4 address:port */
+  /**
+   * host:port ([IPv6]:port), or several SpiceDB nodes as a comma-separated list of IPv4
+   * address:port or of [IPv6]:port
+   */
   SPICEDB_ENDPOINT: z
     .string()
-    .regex(/^(?:[^\s:,]+:[0-9]{1,5}|[0-9.]+:[0-9]{1,5}(?:,[0-9.]+:[0-9]{1,5})+)$/, 'must be host:port or a list of IPv4 address:port')
+    .regex(
+      /^(?:[^\s:,[\]]+:[0-9]{1,5}|\[[0-9a-fA-F:.]*:[0-9a-fA-F:.]*\]:[0-9]{1,5}|[0-9.]+:[0-9]{1,5}(?:,[0-9.]+:[0-9]{1,5})+|\[[0-9a-fA-F:.]+\]:[0-9]{1,5}(?:,\[[0-9a-fA-F:.]+\]:[0-9]{1,5})+)$/,
+      'must be host:port, [IPv6]:port, or a list of IPv4 address:port or of [IPv6]:port',
+    )
     .optional(),
   SPICEDB_TOKEN: z.string().min(1).optional(),
   /** the embedded backend's engine: a library built by scripts/build-engine.sh (default: the npm package's) */

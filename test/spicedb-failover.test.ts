@@ -40,7 +40,7 @@ interface FakeNode {
   calls: Record<Kind, number>;
   server: grpc.Server;
 }
-async function fakeNode(up: boolean): Promise<FakeNode> {
+async function fakeNode(up: boolean, host = '127.0.0.1'): Promise<FakeNode> {
   const calls: Record<Kind, number> = { CheckPermission: 0, CheckBulkPermissions: 0, WriteRelationships: 0 };
   const answer =
     <O>(kind: Kind, ok: () => O) =>
@@ -58,20 +58,41 @@ async function fakeNode(up: boolean): Promise<FakeNode> {
     WriteRelationships: answer('WriteRelationships', () => v1.WriteRelationshipsResponse.create({})),
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(host.includes(':') ? `[${host}]:0` : `${host}:0`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   return { port, calls, server };
 }
 
 describe('SPICEDB_ENDPOINT with several nodes', () => {
-  it('accepts host:port or a list of IPv4 address:port; the list becomes an ipv4: target', () => {
+  it('accepts host:port or a list of IPv4 (or of IPv6) address:port; the list becomes an ipv4: (ipv6:) target', () => {
     const base = { SPICEDB_TOKEN: 'psk', RAC_PSEUDONYM_KEY: 'k'.repeat(32) };
     const list = '127.0.0.1:50051,127.0.0.2:50051';
     expect(loadConfig({ ...base, SPICEDB_ENDPOINT: list }).spicedb).toMatchObject({ backend: 'server', endpoint: list });
     expect(channelTarget(list)).toBe(`ipv4:${list}`);
     expect(channelTarget('spicedb:50051')).toBe('spicedb:50051');
-    for (const bad of ['spicedb:50051,spicedb2:50051', '127.0.0.1:50051,', '127.0.0.1,127.0.0.2:50051']) {
+    // IPv6 literals in brackets, alone or listed (an ipv6: target; a list mixing both is refused)
+    const v6 = '[::1]:50051,[fd00::2]:50051';
+    expect(loadConfig({ ...base, SPICEDB_ENDPOINT: '[::1]:50051' }).spicedb).toMatchObject({ endpoint: '[::1]:50051' });
+    expect(loadConfig({ ...base, SPICEDB_ENDPOINT: v6 }).spicedb).toMatchObject({ endpoint: v6 });
+    expect(channelTarget('[::1]:50051')).toBe('[::1]:50051');
+    expect(channelTarget(v6)).toBe(`ipv6:${v6}`);
+    for (const bad of ['spicedb:50051,spicedb2:50051', '127.0.0.1:50051,', '127.0.0.1,127.0.0.2:50051', '::1:50051', '[::1]', '[::1]:50051,127.0.0.1:50051', '[spicedb]:50051']) {
       expect(() => loadConfig({ ...base, SPICEDB_ENDPOINT: bad })).toThrow(/SPICEDB_ENDPOINT/);
+    }
+  });
+
+  it.each([1, 2])('reaches SpiceDB on IPv6 addresses (%i of them)', async (n) => {
+    const nodes = [await fakeNode(true, '::1'), ...(n === 2 ? [await fakeNode(true, '::1')] : [])];
+    const v6 = connectServer({ endpoint: nodes.map((x) => `[::1]:${x.port}`).join(','), token: 't', insecure: true, deadlineMs: 2000 });
+    try {
+      for (let i = 0; i < 4; i++) {
+        const r = await v6.checkPermission(v1.CheckPermissionRequest.create({}));
+        expect(r.permissionship).toBe(v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION);
+      }
+      expect(nodes.reduce((sum, x) => sum + x.calls.CheckPermission, 0)).toBe(4);
+    } finally {
+      await v6.close();
+      for (const x of nodes) x.server.forceShutdown();
     }
   });
 

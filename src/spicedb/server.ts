@@ -20,9 +20,10 @@ export interface ServerOptions {
   deadlineMs: number;
 }
 
-/** The gRPC target for SPICEDB_ENDPOINT: `host:port` as it is; a list `a:p,b:p` as grpc's `ipv4:a:p,b:p`. */
+/** The gRPC target for SPICEDB_ENDPOINT: `host:port` as it is; a list `a:p,b:p` as grpc's `ipv4:a:p,b:p` (`ipv6:` for `[a]:p,[b]:p`). */
 export function channelTarget(endpoint: string): string {
-  return endpoint.includes(',') ? `ipv4:${endpoint}` : endpoint;
+  if (!endpoint.includes(',')) return endpoint;
+  return endpoint.startsWith('[') ? `ipv6:${endpoint}` : `ipv4:${endpoint}`;
 }
 
 const PERMISSIONS_SERVICE = 'authzed.api.v1.PermissionsService';
