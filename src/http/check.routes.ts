@@ -12,7 +12,9 @@ import type { Metrics } from '../metrics.js';
 const checkResponse = z.object({ allowed: z.boolean(), checkedAt: z.string() });
 const bulkResponse = z.object({
   results: z.array(z.union([z.object({ allowed: z.boolean() }), z.object({ error: problemSchema })])),
-  checkedAt: z.string(),
+  checkedAt: z.string().meta({
+    description: 'the revision SpiceDB answered at (a token for RAC-At-Least-As-Fresh); empty when no item was valid, as nothing was asked',
+  }),
 });
 
 export function checkRoutes(s: Services, metrics: Metrics): RouteSpec[] {

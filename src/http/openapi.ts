@@ -67,8 +67,8 @@ function operation(spec: RouteSpec): ZodOpenApiOperationObject {
   for (const [status, r] of Object.entries(spec.responses)) {
     responses[status] = {
       description: r.description,
-      // absent when nothing was written (e.g. deleting what does not exist)
-      ...(r.token ? { headers: z.object({ [TOKEN_OUT_HEADER]: z.string().optional().meta({ description: 'ZedToken of the write' }) }) } : {}),
+      // every write answers one, even when it changed nothing (e.g. deleting what does not exist)
+      ...(r.token ? { headers: z.object({ [TOKEN_OUT_HEADER]: z.string().meta({ description: 'ZedToken of the write' }) }) } : {}),
       ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : {}),
     };
   }
