@@ -9,7 +9,7 @@ import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
 import { createAuditLogger, createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { connectStore, defaultDecisionCacheSize, serviceStore } from './spicedb/index.js';
+import { connectStore, defaultDecisionCacheSize, openStore, serviceStore } from './spicedb/index.js';
 
 const SCHEMA_URL = new URL('../schema.zed', import.meta.url);
 
@@ -76,6 +76,8 @@ async function main(): Promise<void> {
     audit: { record: (event) => auditLog.info(event, 'audit') },
     metrics,
     expectedSchema: () => servedSchema,
+    // the access matrix is computed in a private engine of the package's, whatever the backend
+    scratchStore: (schemaText) => openStore({ backend: 'embedded' }, schemaText),
     rateLimitPerMinute: config.rateLimitPerMinute,
   });
   const server: Server = createHttpServer(app).listen(config.port, config.host, () => {

@@ -2,6 +2,7 @@
 // contract, its errors and security; /metrics serves Prometheus text with no id in any label.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { createApp } from '../src/http/app.js';
 import { bearer, KEYS, startTestApp, type TestApp } from './support/app.js';
 
 let t: TestApp;
@@ -120,6 +121,29 @@ describe('GET /openapi.json', () => {
     const op = doc.paths['/v1/businesses/{bn}/employees/{repId}']!.put!;
     expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'RAC-Actor', in: 'header', required: true }));
     expect(op.requestBody).toBeDefined();
+  });
+});
+
+describe('GET /matrix', () => {
+  it('renders the access matrix the schema gives, computed in the scratch store it was handed (no key needed)', async () => {
+    const res = await request(t.app).get('/matrix');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    // a business function every role but the junior ones holds, and a cell only a privilege opens
+    expect(res.text).toContain('<table');
+    expect(res.text).toMatch(/view_client_list/);
+    expect(res.text).toMatch(/individual_clients/);
+    // the service's own store holds nothing of the made-up firm the matrix was computed with
+    expect(await t.store.readSchema()).toBeTruthy();
+    const exported = await request(t.app).get('/v1/export').set(bearer(KEYS.ops));
+    expect(exported.text).not.toContain('R00AAAA');
+  });
+
+  it('answers 503 where the process has no scratch store to compute it in', async () => {
+    const { scratchStore: _none, ...without } = t.deps;
+    const bare = createApp(without);
+    const res = await request(bare).get('/matrix');
+    expect(res.status).toBe(503);
   });
 });
 

@@ -3,20 +3,20 @@
 // for every role, with no privilege and with each privilege in turn. The table is the
 // expectation; schema.zed is what is tested. Changing any cell of either makes this fail.
 // (The questions are asked by src/review/access-matrix.ts, which also generates
-// docs/access-matrix.md.)
+// src/review/access-matrix.md.)
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ROLES, PRIVILEGES } from '../src/domain/permissions.js';
 import type { AuthzStore } from '../src/domain/store-port.js';
 import { computeMatrix, type MatrixRow } from '../src/review/access-matrix.js';
 import { expected, matrix, STATES } from './support/matrix.js';
-import { openTestStore, schemaText } from './support/store.js';
+import { openTestStore } from './support/store.js';
 
 let store: AuthzStore;
 let rows: MatrixRow[];
 
 beforeAll(async () => {
   store = await openTestStore();
-  rows = await computeMatrix(schemaText(), store);
+  rows = await computeMatrix(store);
 });
 
 afterAll(async () => {

@@ -19,7 +19,7 @@ import { opsRoutes } from './ops.routes.js';
 import { errorHandler, HttpProblem, problems } from './problem.js';
 import { registrationRoutes } from './registration.routes.js';
 import { requestLog } from './request-log.js';
-import { docsAssets, reviewRoutes } from './review.routes.js';
+import { docsAssets, reviewRoutes, type ScratchStore } from './review.routes.js';
 import { JSON_TYPES, mount, refuseBody, routeOf, type RouteSpec } from './route.js';
 import { buildServices } from './services.js';
 
@@ -32,6 +32,8 @@ export interface AppDeps {
   audit: AuditSink;
   /** the schema text SpiceDB served back after the service wrote schema.zed (for /readyz) */
   expectedSchema: () => string | undefined;
+  /** where GET /matrix computes the access matrix (absent: /matrix answers 503) */
+  scratchStore?: ScratchStore;
   metrics?: Metrics;
   /** the clock (tests move it) */
   now?: () => Date;
@@ -81,7 +83,7 @@ export function createApp(deps: AppDeps): Express {
     ...authorizationRoutes(services),
     ...backupRoutes(deps.store),
   ];
-  const review = reviewRoutes(deps.expectedSchema);
+  const review = reviewRoutes(deps.expectedSchema, deps.scratchStore);
   let openapi: object | undefined;
   const ops = opsRoutes(deps.store, deps.expectedSchema, metrics, () => (openapi ??= buildOpenApi([...ops, ...review, ...apiRoutes])));
   const publicOps = [...ops.filter((r) => !r.scope), ...review];

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { computeMatrix, renderHtml } from '../review/access-matrix.js';
+import type { AuthzStore } from '../domain/store-port.js';
 import { route, type RouteSpec } from './route.js';
 
 /** pages load their own scripts and styles (swagger-ui sets inline styles) and nothing else */
@@ -29,7 +30,10 @@ export function docsAssets(): Router {
   return express.Router().use('/docs/assets', express.static(dir, { index: false, fallthrough: false, maxAge: '1h', redirect: false }));
 }
 
-export function reviewRoutes(servedSchema: () => string | undefined): RouteSpec[] {
+/** a private, empty store loaded with `schemaText`, for GET /matrix to ask (closed after) */
+export type ScratchStore = (schemaText: string) => Promise<AuthzStore>;
+
+export function reviewRoutes(servedSchema: () => string | undefined, scratchStore: ScratchStore | undefined): RouteSpec[] {
   let cached: { schema: string; html: string } | undefined;
   const html = z.string();
   return [
@@ -58,14 +62,24 @@ export function reviewRoutes(servedSchema: () => string | undefined): RouteSpec[
       path: '/matrix',
       tag: 'review',
       summary: 'The access matrix, computed from the schema SpiceDB serves, as an HTML table',
-      responses: { 200: { description: 'HTML page', contentType: 'text/html', schema: html }, 503: { description: 'the schema is not loaded yet' } },
+      responses: {
+        200: { description: 'HTML page', contentType: 'text/html', schema: html },
+        503: { description: 'the schema is not loaded yet (or this process has no scratch store to compute it in)' },
+      },
       handler: async (_req, res) => {
         const schema = servedSchema();
-        if (!schema) {
-          res.status(503).type('text/plain').send('the schema is not loaded yet');
+        if (!schema || !scratchStore) {
+          res.status(503).type('text/plain').send(scratchStore ? 'the schema is not loaded yet' : 'the matrix is not available here');
           return;
         }
-        if (cached?.schema !== schema) cached = { schema, html: renderHtml(await computeMatrix(schema)) };
+        if (cached?.schema !== schema) {
+          const scratch = await scratchStore(schema);
+          try {
+            cached = { schema, html: renderHtml(await computeMatrix(scratch)) };
+          } finally {
+            await scratch.close();
+          }
+        }
         res.set('Content-Security-Policy', PAGE_CSP).type('html').send(cached.html);
       },
     }),

@@ -1,8 +1,10 @@
 // review/: tools for security reviewers. This file computes the access matrix (every role ×
 // function × privilege state, and every client permission × role × privilege state × client
-// type) by asking a scratch SpiceDB engine loaded with the schema, never from a second copy of
-// the rules; and renders it as Markdown (docs/access-matrix.md) or HTML (GET /matrix).
-// The scratch engine is embedded and private: nothing is written to the service's own store.
+// type) by asking a scratch SpiceDB store loaded with the schema, never from a second copy of
+// the rules; and renders it as Markdown (access-matrix.md, next to this file) or HTML (GET /matrix).
+// The scratch store is private and handed in by whoever composes (main.ts, scripts/matrix.ts,
+// tests): nothing is written to the service's own store, and review/ imports no backend.
+// Like http/, it depends on domain/ only.
 import * as facts from '../domain/facts.js';
 import { CLIENT_TYPES, type ClientType } from '../domain/identifiers.js';
 import { businessObject, clientObject, repObject, type ClientKey } from '../domain/objects.js';
@@ -16,7 +18,6 @@ import {
   type Role,
 } from '../domain/permissions.js';
 import type { AuthzStore, CheckQuery, Relationship } from '../domain/store-port.js';
-import { openStore } from '../spicedb/index.js';
 
 export type PrivilegeState = Privilege | 'none';
 export const STATES: PrivilegeState[] = ['none', ...PRIVILEGES];
@@ -39,49 +40,44 @@ const CLIENTS: Record<ClientType, ClientKey> = {
 
 /**
  * The matrix under the table's assumptions (rac-access.md section 3): an active business, active
- * associations, each client authorized at level 2 and in no BN group. Asked of a scratch embedded
- * engine loaded with the schema, or of `into` (a store of the tests' choosing, left open).
+ * associations, each client authorized at level 2 and in no BN group. Asked of `store`: a scratch
+ * store loaded with the schema, which this writes its made-up firm into (the caller closes it).
  */
-export async function computeMatrix(schemaText: string, into?: AuthzStore): Promise<MatrixRow[]> {
-  const store = into ?? (await openStore({ backend: 'embedded' }, schemaText));
-  try {
-    const rels: Relationship[] = [facts.registered(BN)];
-    for (const role of ROLES) {
-      for (const state of STATES) {
-        rels.push(facts.role(BN, repFor(role, state), role));
-        if (state !== 'none') rels.push(facts.privilege(BN, repFor(role, state), state));
-      }
+export async function computeMatrix(store: AuthzStore): Promise<MatrixRow[]> {
+  const rels: Relationship[] = [facts.registered(BN)];
+  for (const role of ROLES) {
+    for (const state of STATES) {
+      rels.push(facts.role(BN, repFor(role, state), role));
+      if (state !== 'none') rels.push(facts.privilege(BN, repFor(role, state), state));
     }
-    for (const type of CLIENT_TYPES) rels.push(...facts.businessAuthorization(CLIENTS[type], BN, 2));
-    await store.write(rels.map((relationship) => ({ operation: 'touch', relationship })));
-
-    const rows: MatrixRow[] = [
-      ...BUSINESS_FUNCTIONS.map((permission) => ({ permission })),
-      ...CLIENT_PERMISSIONS.flatMap((permission) =>
-        CLIENT_TYPES.filter((t) => clientPermissionApplies(permission, t)).map((clientType) => ({ permission, clientType })),
-      ),
-    ].map((r) => ({ ...r, allowedWith: Object.fromEntries(ROLES.map((role) => [role, [] as PrivilegeState[]])) as Record<Role, PrivilegeState[]> }));
-
-    const queries: Array<{ row: MatrixRow; role: Role; state: PrivilegeState; q: CheckQuery }> = [];
-    for (const row of rows) {
-      const resource = row.clientType ? clientObject(CLIENTS[row.clientType]) : businessObject(BN);
-      for (const role of ROLES) {
-        for (const state of STATES) queries.push({ row, role, state, q: { resource, permission: row.permission, subject: repObject(repFor(role, state)) } });
-      }
-    }
-    for (let i = 0; i < queries.length; i += 500) {
-      const chunk = queries.slice(i, i + 500);
-      const { results } = await store.checkBulk(chunk.map((c) => c.q), { kind: 'fullyConsistent' });
-      results.forEach((r, j) => {
-        if ('error' in r) throw r.error;
-        const c = chunk[j]!;
-        if (r.allowed) c.row.allowedWith[c.role].push(c.state);
-      });
-    }
-    return rows;
-  } finally {
-    if (!into) await store.close();
   }
+  for (const type of CLIENT_TYPES) rels.push(...facts.businessAuthorization(CLIENTS[type], BN, 2));
+  await store.write(rels.map((relationship) => ({ operation: 'touch', relationship })));
+
+  const rows: MatrixRow[] = [
+    ...BUSINESS_FUNCTIONS.map((permission) => ({ permission })),
+    ...CLIENT_PERMISSIONS.flatMap((permission) =>
+      CLIENT_TYPES.filter((t) => clientPermissionApplies(permission, t)).map((clientType) => ({ permission, clientType })),
+    ),
+  ].map((r) => ({ ...r, allowedWith: Object.fromEntries(ROLES.map((role) => [role, [] as PrivilegeState[]])) as Record<Role, PrivilegeState[]> }));
+
+  const queries: Array<{ row: MatrixRow; role: Role; state: PrivilegeState; q: CheckQuery }> = [];
+  for (const row of rows) {
+    const resource = row.clientType ? clientObject(CLIENTS[row.clientType]) : businessObject(BN);
+    for (const role of ROLES) {
+      for (const state of STATES) queries.push({ row, role, state, q: { resource, permission: row.permission, subject: repObject(repFor(role, state)) } });
+    }
+  }
+  for (let i = 0; i < queries.length; i += 500) {
+    const chunk = queries.slice(i, i + 500);
+    const { results } = await store.checkBulk(chunk.map((c) => c.q), { kind: 'fullyConsistent' });
+    results.forEach((r, j) => {
+      if ('error' in r) throw r.error;
+      const c = chunk[j]!;
+      if (r.allowed) c.row.allowedWith[c.role].push(c.state);
+    });
+  }
+  return rows;
 }
 
 /** a cell in the table's own notation: Y, -, or P: the privileges that allow it */

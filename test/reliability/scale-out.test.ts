@@ -64,7 +64,7 @@ interface Check {
   client?: { type: string; id: string };
 }
 const client = (id: string) => ({ type: 'trust', id });
-/** checks with the answer the RAC rules give for the firm seeded below (docs/access-matrix.md) */
+/** checks with the answer the RAC rules give for the firm seeded below (src/review/access-matrix.md) */
 const TRUTH: Array<[Check, boolean]> = [
   [{ rep: 'LOWNER1', permission: 'view', client: client(TRUST) }, true],
   [{ rep: 'LOWNER1', permission: 'update', client: client(TRUST) }, true],

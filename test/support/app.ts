@@ -6,10 +6,10 @@ import { parseApiKeys } from '../../src/config.js';
 import { createPseudonymizer, type Pseudonymizer } from '../../src/domain/pseudonym.js';
 import type { AuditEvent } from '../../src/domain/audit.js';
 import type { AuthzStore } from '../../src/domain/store-port.js';
-import { createApp } from '../../src/http/app.js';
+import { createApp, type AppDeps } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
-import { defaultDecisionCacheSize, serviceStore } from '../../src/spicedb/index.js';
+import { defaultDecisionCacheSize, openStore, serviceStore } from '../../src/spicedb/index.js';
 import { EMBEDDED, openTestStore } from './store.js';
 
 export const KEYS = { check: 'check-key-0001', admin: 'admin-key-0001', ops: 'ops-key-00001', all: 'all-scopes-key-01' };
@@ -18,6 +18,8 @@ export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 export interface TestApp {
   app: Express;
+  /** what the app was made with (to make another with one thing changed) */
+  deps: AppDeps;
   store: AuthzStore;
   pseudonymize: Pseudonymizer;
   /** every log line written so far, raw */
@@ -44,7 +46,7 @@ export async function startTestApp(options: { store?: AuthzStore; now?: () => Da
   const pseudonymize = createPseudonymizer('test-pseudonym-key-0123456789');
   const served = await store.readSchema().catch(() => undefined);
   const audit: AuditEvent[] = [];
-  const app = createApp({
+  const deps: AppDeps = {
     store,
     apiKeys: parseApiKeys(API_KEYS),
     pseudonymize,
@@ -52,10 +54,11 @@ export async function startTestApp(options: { store?: AuthzStore; now?: () => Da
     audit: { record: (e) => audit.push(e) },
     metrics,
     expectedSchema: () => served,
+    scratchStore: (schema) => openStore(EMBEDDED, schema),
     // every response a test sees has been checked against what the OpenAPI document promises
     checkResponses: true,
     ...(options.now ? { now: options.now } : {}),
     ...(options.rateLimitPerMinute ? { rateLimitPerMinute: options.rateLimitPerMinute } : {}),
-  });
-  return { app, store, pseudonymize, logs, audit, close: () => store.close() };
+  };
+  return { app: createApp(deps), deps, store, pseudonymize, logs, audit, close: () => store.close() };
 }
