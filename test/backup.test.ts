@@ -104,6 +104,27 @@ describe('export and import', () => {
     }
   });
 
+  it('an import is one audit event, naming the API key, how many relationships it wrote and its token; a cut-short one too', async () => {
+    const owner = (rep: string) => line({ resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'rep', id: rep } });
+    const ok = await importing(`${owner('AUDIT01')}\n${owner('AUDIT02')}\n`);
+    expect(ok.status).toBe(200);
+    expect(target.audit.at(-1)).toEqual({
+      actor: 'key:key3:ops',
+      operation: 'relationships.import',
+      target: 'relationships',
+      after: { imported: 2 },
+      consistencyToken: ok.body.consistencyToken,
+      requestId: expect.any(String),
+    });
+    const refused = line({ resource: { type: 'business', id: '246813579' }, relation: 'landlord', subject: { type: 'rep', id: 'AUDIT04' } });
+    const cut = await importing(`${owner('AUDIT03')}\n${refused}\n`);
+    expect(cut.status).toBe(400);
+    expect(target.audit.at(-1)).toMatchObject({ actor: 'key:key3:ops', operation: 'relationships.import', after: { imported: 1 }, consistencyToken: expect.any(String) });
+    const before = target.audit.length;
+    expect((await importing('{"nope":1}\n')).status).toBe(400); // nothing written: nothing to audit
+    expect(target.audit.length).toBe(before);
+  });
+
   it('a repeated line is harmless (a touch is idempotent); of two expiries for one relationship, the later line wins', async () => {
     const owner = line({ resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'rep', id: 'DUPREP1' } });
     const twice = await importing(`${owner}\n${owner}\n`);

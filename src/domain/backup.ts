@@ -45,24 +45,36 @@ const identity = (r: Relationship) => JSON.stringify([r.resource.type, r.resourc
  */
 const refusedBySchema = (err: unknown) => err instanceof StoreRejectedError || err instanceof ConflictError;
 
-/** imports NDJSON lines; returns how many relationships were written and the last token */
-export async function importRelationships(store: AuthzStore, lines: AsyncIterable<string>, metadata: Record<string, string>) {
+/** how far an import got: relationships written and the token of the last write */
+export interface ImportProgress {
+  imported: number;
+  token: string;
+}
+
+/**
+ * imports NDJSON lines into `progress` (how many relationships were written and the last
+ * token, kept up to date batch by batch, so a caller still knows what landed when it fails)
+ */
+export async function importRelationships(
+  store: AuthzStore,
+  lines: AsyncIterable<string>,
+  metadata: Record<string, string>,
+  progress: ImportProgress = { imported: 0, token: '' },
+): Promise<ImportProgress> {
   let batch: ImportLine[] = [];
   let inBatch = new Set<string>();
-  let imported = 0;
-  let token = '';
   let lineNo = 0;
   // a batch SpiceDB refuses is written again in halves, down to the first line it refuses, which
   // the caller's 400 names (the lines before it are written: an import is not one transaction)
   const write = async (part: ImportLine[]): Promise<void> => {
     try {
       const res = await store.write(part.map((l) => ({ operation: 'touch', relationship: l.relationship })), { metadata });
-      token = res.token;
-      imported += part.length;
+      progress.token = res.token;
+      progress.imported += part.length;
     } catch (err) {
       if (!refusedBySchema(err)) throw err;
       if (part.length === 1) {
-        throw new InvalidRequestError(`Line ${part[0]!.lineNo} is not a relationship the schema allows; ${imported} were imported before it.`, [
+        throw new InvalidRequestError(`Line ${part[0]!.lineNo} is not a relationship the schema allows; ${progress.imported} were imported before it.`, [
           { path: `line ${part[0]!.lineNo}`, message: 'is not a relationship the schema allows (types, relation or expiry)' },
         ]);
       }
@@ -86,7 +98,7 @@ export async function importRelationships(store: AuthzStore, lines: AsyncIterabl
     try {
       parsed = relationshipLineSchema.parse(JSON.parse(line));
     } catch {
-      throw new InvalidRequestError(`Line ${lineNo} is not a relationship; ${imported} were imported before it.`, [
+      throw new InvalidRequestError(`Line ${lineNo} is not a relationship; ${progress.imported} were imported before it.`, [
         { path: `line ${lineNo}`, message: 'is not a relationship as GET /v1/export writes them' },
       ]);
     }
@@ -106,6 +118,6 @@ export async function importRelationships(store: AuthzStore, lines: AsyncIterabl
   }
   await flush();
   // every write answers a token: with nothing imported, an empty write's
-  if (imported === 0) token = (await store.write([], { metadata })).token;
-  return { imported, token };
+  if (progress.imported === 0) progress.token = (await store.write([], { metadata })).token;
+  return progress;
 }

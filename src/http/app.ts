@@ -81,7 +81,7 @@ export function createApp(deps: AppDeps): Express {
     ...registrationRoutes(services),
     ...groupRoutes(services),
     ...authorizationRoutes(services),
-    ...backupRoutes(deps.store),
+    ...backupRoutes(deps.store, deps.audit),
   ];
   const review = reviewRoutes(deps.expectedSchema, deps.scratchStore);
   let openapi: object | undefined;

@@ -4,12 +4,14 @@
 import type { Request, Response } from 'express';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { exportRelationships, importRelationships } from '../domain/backup.js';
+import type { AuditSink } from '../domain/audit.js';
+import { exportRelationships, importRelationships, type ImportProgress } from '../domain/backup.js';
+import type { Caller } from './auth.js';
 import { route, sendWrite, type RouteSpec } from './route.js';
 import { writeChunk } from './stream.js';
 import type { AuthzStore } from '../domain/store-port.js';
 
-export function backupRoutes(store: AuthzStore): RouteSpec[] {
+export function backupRoutes(store: AuthzStore, audit: AuditSink): RouteSpec[] {
   return [
     route({
       method: 'get',
@@ -44,8 +46,24 @@ export function backupRoutes(store: AuthzStore): RouteSpec[] {
       },
       handler: async (req: Request, res: Response, { ctx }) => {
         const lines = createInterface({ input: req, crlfDelay: Infinity });
-        const r = await importRelationships(store, lines, { operation: 'import', request_id: ctx.requestId });
-        sendWrite(res, 200, { imported: r.imported }, r.token);
+        const actor = `key:${(res.locals.caller as Caller).keyId}`;
+        const progress: ImportProgress = { imported: 0, token: '' };
+        try {
+          await importRelationships(store, lines, { actor, operation: 'relationships.import', request_id: ctx.requestId }, progress);
+        } finally {
+          // one audit event for what was written, the whole import or the part before a refused line
+          if (progress.imported > 0 || progress.token) {
+            audit.record({
+              actor,
+              operation: 'relationships.import',
+              target: 'relationships',
+              after: { imported: progress.imported },
+              consistencyToken: progress.token,
+              requestId: ctx.requestId,
+            });
+          }
+        }
+        sendWrite(res, 200, { imported: progress.imported }, progress.token);
       },
     }),
   ];
