@@ -63,6 +63,11 @@ describe('registration', () => {
     expect(await view(f.owner, 'individual', SIN)).toBe(false);
     // employee management is frozen
     expect((await api.as(`rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/employees/NEWREP1`, { role: 'junior_rep' })).status).toBe(403);
+    // nor may anyone but the owner lift it
+    for (const who of [f.seniorAdmin, f.juniorAdmin, f.seniorRep]) {
+      expect((await api.as(`rep:${who}`, 'post', `/v1/businesses/${f.bn}/unsuspend`)).status).toBe(403);
+    }
+    expect((await api.ok(200, `rep:${f.owner}`, 'get', `/v1/businesses/${f.bn}`)).body.status).toBe('suspended');
     const u = await api.ok(200, `rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/unsuspend`);
     expect(u.body.status).toBe('active');
     expect(await view(f.seniorRep, 'individual', SIN)).toBe(true);
@@ -322,6 +327,28 @@ describe('client authorizations', () => {
     await authorize('individual', SIN, f.bn);
     await api.ok(204, `client:individual:${SIN}`, 'delete', path);
     expect(await view(f.owner, 'individual', SIN)).toBe(false);
+  });
+
+  it("removal of a RepID's own authorization: by that rep, or by the client; never by another rep", async () => {
+    const f = await firm();
+    const path = (rep: string) => `/v1/clients/trust/T66666666/authorizations/rep/${rep}`;
+    await api.ok(201, 'client:trust:T66666666', 'put', path('DIRECT2'), { level: 1 });
+    await api.ok(201, 'client:trust:T66666666', 'put', path('DIRECT3'), { level: 1 });
+    expect(await view('DIRECT2', 'trust', 'T66666666')).toBe(true);
+    // another rep authorized for the same client, and an owner of a firm that is not: neither removes it
+    expect((await api.as('rep:DIRECT3', 'delete', path('DIRECT2'))).status).toBe(403);
+    expect((await api.as(`rep:${f.owner}`, 'delete', path('DIRECT2'))).status).toBe(403);
+    expect(await view('DIRECT2', 'trust', 'T66666666')).toBe(true);
+    // the rep itself
+    const own = await api.ok(204, 'rep:DIRECT2', 'delete', path('DIRECT2'));
+    expect(own.headers['rac-consistency-token']).toEqual(expect.any(String));
+    expect(await view('DIRECT2', 'trust', 'T66666666')).toBe(false);
+    expect(await view('DIRECT3', 'trust', 'T66666666')).toBe(true);
+    // the client
+    await api.ok(204, 'client:trust:T66666666', 'delete', path('DIRECT3'));
+    expect(await view('DIRECT3', 'trust', 'T66666666')).toBe(false);
+    // a rep no longer authorized cannot remove (it reaches nothing)
+    expect((await api.as('rep:DIRECT2', 'delete', path('DIRECT2'))).status).toBe(403);
   });
 
   it("removal of a firm's authorization is decided in that firm: a privilege or reach elsewhere does not count", async () => {

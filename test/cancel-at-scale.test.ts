@@ -8,13 +8,30 @@ import { collect } from '../src/domain/firm-state.js';
 import type { Relationship } from '../src/domain/store-port.js';
 import { Api } from './support/api.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { FULL, put } from './support/store.js';
+import { FULL, openTestStore, put } from './support/store.js';
 
 const BN = '555000999';
 let t: TestApp;
 let api: Api;
+/** while set, the clean-up's deletes wait for it: the firm is seen between the status change and the purge */
+let gate: Promise<void> | undefined;
+let purgeReached: () => void = () => {};
 beforeAll(async () => {
-  t = await startTestApp();
+  const raw = await openTestStore();
+  const held = new Proxy(raw, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== 'deleteRelationships') return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: unknown[]) => {
+        if (gate) {
+          purgeReached();
+          await gate;
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  t = await startTestApp({ store: held });
   api = new Api(t.app);
 });
 afterAll(async () => {
@@ -36,7 +53,26 @@ it('cancels a firm of 3000 employees in one visible step and leaves nothing of i
   const before = await collect(t.store.readRelationships({ resourceType: 'business', resourceId: BN }, FULL));
   expect(before.length).toBeGreaterThan(4000);
 
-  const res = await api.ok(200, 'rep:BIGOWN1', 'post', `/v1/businesses/${BN}/cancel`);
+  expect(await api.check({ rep: 'BIGOWN1', permission: 'view', client: { type: 'trust', id: 'T31415926' }, consistency: { fullyConsistent: true } })).toBe(true);
+
+  // the purge held at its first delete: the one status write has already ended everything
+  let release!: () => void;
+  gate = new Promise((r) => (release = r));
+  const reached = new Promise<void>((r) => (purgeReached = r));
+  const cancelling = api.as('rep:BIGOWN1', 'post', `/v1/businesses/${BN}/cancel`);
+  await reached;
+  const midway = await collect(t.store.readRelationships({ resourceType: 'business', resourceId: BN }, FULL));
+  expect(midway.length).toBeGreaterThan(4000); // nothing purged yet
+  expect(midway.map((r) => r.relation)).toContain('cancelled');
+  expect(midway.map((r) => r.relation)).not.toContain('registered');
+  const full = { fullyConsistent: true };
+  expect(await api.check({ rep: 'BIGOWN1', permission: 'view', client: { type: 'trust', id: 'T31415926' }, consistency: full })).toBe(false);
+  expect(await api.check({ rep: 'BIGOWN1', permission: 'manage_registration', business: BN, consistency: full })).toBe(false);
+  expect((await api.as('rep:BIGOWN1', 'put', `/v1/businesses/${BN}/employees/NEWREP1`, { role: 'junior_rep' })).status).toBe(403);
+  gate = undefined;
+  release();
+  const res = await cancelling;
+  expect(res.status).toBe(200);
   expect(res.body.status).toBe('cancelled');
 
   const left = await collect(t.store.readRelationships({ resourceType: 'business', resourceId: BN }, FULL));

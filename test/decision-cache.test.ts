@@ -19,9 +19,12 @@ function fakeEngine(now: () => number = Date.now) {
     kind: 'embedded',
     check: async (q: CheckQuery, consistency: Consistency) => {
       asked.push({ n: 1, consistency });
+      // the answer is computed at the revision of the call; a held call delivers it later
+      const allowedThen = answer(q);
+      const checkedAt = `r${revision}`;
       if (slow) await slow;
       if (down) throw new StoreUnavailableError('down');
-      return { allowed: answer(q), checkedAt: `r${revision}` };
+      return { allowed: allowedThen, checkedAt };
     },
     checkBulk: async (qs: CheckQuery[], consistency: Consistency) => {
       asked.push({ n: qs.length, consistency });
@@ -142,8 +145,11 @@ describe('decision cache', () => {
     const inFlight = s.check(q('A'), ML);
     await s.write([revoke('A')]);
     release();
-    await inFlight;
+    // the engine answered at the revision before the revoke: that yes goes to its caller only
+    expect((await inFlight).allowed).toBe(true);
+    const asked = f.asked.length;
     expect((await s.check(q('A'), ML)).allowed).toBe(false);
+    expect(f.asked.length).toBe(asked + 1);
   });
 
   it('around an expiry it wrote: emptied as it nears, not used until it has passed', async () => {
@@ -169,7 +175,7 @@ describe('decision cache', () => {
     expect(counts).toEqual({ miss: 2, hit: 2, bypass: 2 });
   });
 
-  it('an answer asked before an expiry and received after it nears is not kept', async () => {
+  it('an answer asked before an expiry and received as it nears is not served after the expiry', async () => {
     let clock = 1_000_000;
     const f = fakeEngine(() => clock);
     const s = cacheDecisions(f.engine, { maxEntries: 100, now: () => clock });
@@ -224,10 +230,22 @@ describe('decision cache', () => {
     expect(f.asked.map((a) => a.n)).toEqual([1, 3, 1]);
   });
 
-  it('keeps at most maxEntries answers', async () => {
+  it('keeps at most maxEntries answers, the least recently used dropped first', async () => {
     const f = fakeEngine();
     const s = cacheDecisions(f.engine, { maxEntries: 2 });
-    for (const rep of ['A', 'B', 'C', 'A']) await s.check(q(rep), ML);
-    expect(f.asked).toHaveLength(4);
+    const askedFor = async (rep: string) => {
+      const before = f.asked.length;
+      await s.check(q(rep), ML);
+      return f.asked.length - before;
+    };
+    expect(await askedFor('A')).toBe(1);
+    expect(await askedFor('B')).toBe(1);
+    expect(await askedFor('B')).toBe(0); // kept
+    expect(await askedFor('C')).toBe(1); // a third: A, the least recently used, goes
+    expect(await askedFor('C')).toBe(0);
+    expect(await askedFor('B')).toBe(0);
+    expect(await askedFor('A')).toBe(1); // gone; kept again, in place of C
+    expect(await askedFor('B')).toBe(0);
+    expect(await askedFor('C')).toBe(1);
   });
 });

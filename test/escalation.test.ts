@@ -3,6 +3,8 @@
 // last owner, and the actor check coming before any write.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ROLES, type Role } from '../src/domain/permissions.js';
+import { AdminKit } from '../src/domain/admin-kit.js';
+import type { AuthzStore } from '../src/domain/store-port.js';
 import { Api } from './support/api.js';
 import { startTestApp, type TestApp } from './support/app.js';
 
@@ -157,7 +159,40 @@ describe('the actor', () => {
   });
 
   it('a stranger to the business may do nothing to it', async () => {
-    const res = await api.as('rep:STRANGR', 'post', `/v1/businesses/${BN}/suspend`);
-    expect(res.status).toBe(403);
+    const employee = actorFor('junior_rep');
+    const attempts: Array<['get' | 'post' | 'put' | 'patch' | 'delete', string, object?]> = [
+      ['post', `/v1/businesses/${BN}/suspend`],
+      ['post', `/v1/businesses/${BN}/cancel`],
+      ['patch', `/v1/businesses/${BN}`, { name: 'Hijacked' }],
+      ['get', `/v1/businesses/${BN}`],
+      ['get', `/v1/businesses/${BN}/employees`],
+      ['put', `/v1/businesses/${BN}/employees/STRANGR`, { role: 'owner' }],
+      ['put', `/v1/businesses/${BN}/employees/${employee}`, { role: 'senior_admin' }],
+      ['delete', `/v1/businesses/${BN}/employees/${employee}`],
+      ['post', `/v1/businesses/${BN}/employees/${employee}/disassociate`],
+      ['put', `/v1/businesses/${BN}/employees/STRANGR/privileges/individual_clients`],
+      ['put', `/v1/businesses/${BN}/employees/${employee}/privileges/individual_clients`],
+      ['post', `/v1/businesses/${BN}/groups`, { name: 'Mine' }],
+      ['post', `/v1/businesses/${BN}/authorization-requests`, { client: { type: 'trust', id: 'T12345678' }, level: 1 }],
+    ];
+    for (const [method, path, body] of attempts) {
+      const res = await api.as('rep:STRANGR', method, path, body);
+      expect({ method, path, status: res.status }).toEqual({ method, path, status: 403 });
+    }
+    // and nothing changed
+    const list = await api.ok(200, `rep:${FOUNDER}`, 'get', `/v1/businesses/${BN}/employees`);
+    expect(list.body.employees.map((e: { repId: string }) => e.repId)).not.toContain('STRANGR');
+    expect(list.body.employees.find((e: { repId: string }) => e.repId === employee)).toMatchObject({ role: 'junior_rep', status: 'active', privileges: [] });
+    expect((await api.ok(200, `rep:${FOUNDER}`, 'get', `/v1/businesses/${BN}`)).body).toMatchObject({ name: 'Guarded LLP', status: 'active' });
+  });
+});
+
+describe('the permission check under every admin command', () => {
+  it('refuses to decide on no permission at all (asking nothing would allow without SpiceDB)', async () => {
+    let asked = 0;
+    const store = { checkBulk: async () => ((asked++, { checkedAt: 't', results: [] })) } as unknown as AuthzStore;
+    const kit = new AdminKit({ store, pseudonymize: (s: string) => s, audit: { record: () => {} } });
+    await expect(kit.authorizeOnBusiness('A1B2C3D', BN, [])).rejects.toThrow(/no permission/);
+    expect(asked).toBe(0);
   });
 });

@@ -82,6 +82,7 @@ describe('denied: what is missing', () => {
 
   it('a disassociated employee', async () => {
     const e = await explain({ rep: 'GONE001', permission: 'view', client: { type: 'individual', id: '046454286' } });
+    expect(e.allowed).toBe(false);
     expect(e.because).toContain('GONE001 is disassociated from business 444555666');
   });
 
@@ -94,6 +95,7 @@ describe('denied: what is missing', () => {
 
   it('no authorization at all', async () => {
     const e = await explain({ rep: 'SREP001', permission: 'view', client: { type: 'trust', id: 'T99999999' } });
+    expect(e.allowed).toBe(false);
     expect(e.because).toContain('the client has no authorization in force (none given, or expired)');
   });
 

@@ -6,7 +6,9 @@ import request from 'supertest';
 import * as facts from '../src/domain/facts.js';
 import { resolveClient } from '../src/domain/objects.js';
 import { bearer, KEYS, startTestApp, type TestApp } from './support/app.js';
-import { BACKEND, put } from './support/store.js';
+import type { Consistency } from '../src/domain/store-port.js';
+import { openStore } from '../src/spicedb/index.js';
+import { BACKEND, EMBEDDED, put, schemaText, serverConfig } from './support/store.js';
 
 const BN = '123456789';
 const SIN = '046454286'; // Luhn-valid
@@ -95,12 +97,40 @@ describe('POST /v1/check answers', () => {
     expect(res.body.allowed).toBe(true);
   });
 
-  it('honours RAC-At-Least-As-Fresh and fullyConsistent', async () => {
-    const body = { rep: 'SREP001', permission: 'view', client: { type: 'individual', id: SIN } };
-    const viaHeader = await check(body).set('RAC-At-Least-As-Fresh', token);
-    expect(viaHeader.body.allowed).toBe(true);
-    const full = await check({ ...body, consistency: { fullyConsistent: true } });
-    expect(full.body.allowed).toBe(true);
+  it('honours RAC-At-Least-As-Fresh and fullyConsistent: SpiceDB is asked with what the caller asked for', async () => {
+    // an app over a store that records the consistency of every check reaching SpiceDB
+    const inner = await openStore(BACKEND === 'server' ? serverConfig() : EMBEDDED, schemaText());
+    const tok = await put(inner, [facts.registered(BN), facts.role(BN, 'SREP001', 'senior_rep'), facts.role(BN, 'JREP001', 'junior_rep'), facts.role(BN, 'OWNER01', 'owner')]);
+    const seen: Consistency[] = [];
+    const recording = new Proxy(inner, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop !== 'check' && prop !== 'checkBulk') return typeof value === 'function' ? value.bind(target) : value;
+        return (q: unknown, c: Consistency) => {
+          seen.push(c);
+          return (value as (q: unknown, c: Consistency) => unknown).call(target, q, c);
+        };
+      },
+    });
+    const r = await startTestApp({ store: recording });
+    try {
+      const ask = (rep: string, extra: object = {}) =>
+        request(r.app).post('/v1/check').set(bearer(KEYS.check)).send({ rep, permission: 'manage_groups', business: BN, ...extra });
+      // each a question not asked before, so no answer is taken from a cache
+      expect((await ask('OWNER01', { consistency: { fullyConsistent: true } })).body.allowed).toBe(true);
+      expect(seen.at(-1)).toEqual({ kind: 'fullyConsistent' });
+      expect((await ask('SREP001').set('RAC-At-Least-As-Fresh', tok)).body.allowed).toBe(false);
+      expect(seen.at(-1)).toEqual({ kind: 'atLeastAsFresh', token: tok });
+      expect((await ask('JREP001', { consistency: { atLeastAsFresh: tok } })).body.allowed).toBe(false);
+      expect(seen.at(-1)).toEqual({ kind: 'atLeastAsFresh', token: tok });
+      const n = seen.length;
+      expect((await ask('NOBODY1')).status).toBe(200);
+      expect(seen.length).toBe(n + 1);
+      // none asked: SpiceDB's minimize-latency, or (the decision cache, embedded) the newest write
+      expect([{ kind: 'minimizeLatency' }, { kind: 'atLeastAsFresh', token: tok }]).toContainEqual(seen.at(-1));
+    } finally {
+      await r.close();
+    }
   });
 });
 

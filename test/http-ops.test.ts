@@ -51,6 +51,9 @@ const CONTRACT: Array<[string, string]> = [
   ['get', '/metrics'],
   ['get', '/openapi.json'],
   ['get', '/v1/schema'],
+  ['post', '/v1/explain'],
+  ['get', '/v1/export'],
+  ['post', '/v1/import'],
 ];
 
 describe('GET /openapi.json', () => {

@@ -48,6 +48,8 @@ export class AdminKit {
 
   /** throws ForbiddenActorError unless the rep holds every listed business function on the business */
   async authorizeOnBusiness(repId: string, bn: string, permissions: BusinessFunction[], consistency: Consistency = FRESHEST): Promise<void> {
+    // asking nothing would allow without SpiceDB's word: a caller's mistake, refused (fail closed)
+    if (permissions.length === 0) throw new Error('authorizeOnBusiness: no permission to check');
     const { results } = await this.store.checkBulk(
       permissions.map((permission) => ({ resource: businessObject(bn), permission, subject: repObject(repId) })),
       consistency,
