@@ -25,6 +25,8 @@ export interface Config {
   pseudonymKey: string;
   /** true when the pseudonym key is random for this process: refs change at every restart */
   ephemeralPseudonymKey: boolean;
+  /** ids of keys whose secret is shorter than MIN_SECRET (allowed with embedded SpiceDB only: main warns) */
+  shortKeys: string[];
   logLevel: string;
   rateLimitPerMinute: number;
   /** check coalescing: at most this many checks per CheckBulkPermissions call, waiting at most this long */
@@ -71,8 +73,15 @@ const envSchema = z.object({
 
 export class ConfigError extends Error {}
 
-/** Parses RAC_API_KEYS: comma-separated `scopes:secret`, scopes joined by `+`. */
-export function parseApiKeys(text: string): ApiKey[] {
+/** the shortest API key secret a server deployment accepts */
+export const MIN_SECRET = 8;
+
+/**
+ * Parses RAC_API_KEYS: comma-separated `scopes:secret`, scopes joined by `+`. A secret shorter
+ * than MIN_SECRET is refused unless `allowShort` (embedded SpiceDB, a process on one machine: the
+ * contract's own example `check:k1,…` works there, with a warning); never an empty one.
+ */
+export function parseApiKeys(text: string, allowShort = false): ApiKey[] {
   const entries = text.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
   if (entries.length === 0) throw new ConfigError('RAC_API_KEYS: no key given');
   return entries.map((entry, i) => {
@@ -83,7 +92,10 @@ export function parseApiKeys(text: string): ApiKey[] {
     for (const s of scopes) {
       if (!(SCOPES as readonly string[]).includes(s)) throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} has an unknown scope`);
     }
-    if (secret.length < 8) throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} has a secret shorter than 8 characters`);
+    if (secret.length === 0) throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} has an empty secret`);
+    if (secret.length < MIN_SECRET && !allowShort) {
+      throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} has a secret shorter than ${MIN_SECRET} characters (allowed with embedded SpiceDB only)`);
+    }
     return { id: `key${i + 1}:${scopes.join('+')}`, secret, scopes: scopes as Scope[] };
   });
 }
@@ -115,7 +127,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const generatedKey = e.RAC_API_KEYS === undefined || e.RAC_API_KEYS.trim() === '';
   const apiKeys = generatedKey
     ? [{ id: 'generated:check+admin+ops', secret: randomBytes(24).toString('base64url'), scopes: [...SCOPES] }]
-    : parseApiKeys(e.RAC_API_KEYS!);
+    : parseApiKeys(e.RAC_API_KEYS!, spicedb.backend === 'embedded');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -124,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     generatedKey,
     pseudonymKey: e.RAC_PSEUDONYM_KEY ?? randomBytes(32).toString('base64url'),
     ephemeralPseudonymKey: !e.RAC_PSEUDONYM_KEY,
+    shortKeys: apiKeys.filter((k) => k.secret.length < MIN_SECRET).map((k) => k.id),
     logLevel: e.LOG_LEVEL,
     checkBatch: { maxBatch: e.RAC_CHECK_BATCH_MAX, maxWaitMs: e.RAC_CHECK_BATCH_WAIT_MS, maxInFlight: e.RAC_CHECK_MAX_IN_FLIGHT },
     rateLimitPerMinute: e.RAC_RATE_LIMIT_PER_MINUTE,

@@ -2,7 +2,7 @@
 // build the app and listen. `--demo` also seeds a small firm and prints example checks.
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, MIN_SECRET } from './config.js';
 import { demoInstructions, seedDemo } from './demo.js';
 import { createPseudonymizer } from './domain/pseudonym.js';
 import { createApp } from './http/app.js';
@@ -26,6 +26,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const demo = process.argv.includes('--demo');
+  if (config.shortKeys.length > 0) {
+    logger.warn({ keys: config.shortKeys }, `RAC_API_KEYS: secrets shorter than ${MIN_SECRET} characters are guessable (a SpiceDB server deployment refuses them)`);
+  }
   if (config.ephemeralPseudonymKey) {
     logger.warn('RAC_PSEUDONYM_KEY is unset: client refs are random for this process and change at restart');
   }

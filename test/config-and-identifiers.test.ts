@@ -36,7 +36,8 @@ describe('configuration', () => {
   it.each([
     ['an unknown scope', { RAC_API_KEYS: 'root:secret123' }],
     ['no colon', { RAC_API_KEYS: 'secret123' }],
-    ['a short secret', { RAC_API_KEYS: 'check:abc' }],
+    ['a short secret with a SpiceDB server', { RAC_API_KEYS: 'check:abc', SPICEDB_ENDPOINT: 'spicedb:50051', SPICEDB_TOKEN: 'x', RAC_PSEUDONYM_KEY: 'k'.repeat(32) }],
+    ['an empty secret', { RAC_API_KEYS: 'check:' }],
     ['a server without token', { SPICEDB_ENDPOINT: 'localhost:50051' }],
     ['a server without pseudonym key', { SPICEDB_ENDPOINT: 'localhost:50051', SPICEDB_TOKEN: 'x' }],
     ['an endpoint without port', { SPICEDB_ENDPOINT: 'localhost', SPICEDB_TOKEN: 'x', RAC_PSEUDONYM_KEY: 'k'.repeat(32) }],
@@ -50,6 +51,17 @@ describe('configuration', () => {
     } catch (err) {
       expect((err as Error).message).not.toMatch(/secret123|abc\b/);
     }
+  });
+
+  it("takes the contract's own example with embedded SpiceDB, naming its short keys for a warning", () => {
+    const c = loadConfig({ RAC_API_KEYS: 'check:k1,admin+check:k2,ops:k3' });
+    expect(c.apiKeys.map((k) => [k.id, k.scopes])).toEqual([
+      ['key1:check', ['check']],
+      ['key2:admin+check', ['admin', 'check']],
+      ['key3:ops', ['ops']],
+    ]);
+    expect(c.shortKeys).toEqual(['key1:check', 'key2:admin+check', 'key3:ops']);
+    expect(loadConfig({ RAC_API_KEYS: 'check:long-enough-1' }).shortKeys).toEqual([]);
   });
 
   it('server backend with its token and a pseudonym key', () => {
