@@ -88,7 +88,8 @@ describe('when SpiceDB cannot answer, checks fail closed', () => {
     ['a transport failure with no status', 503, () => { throw new Error('socket hang up'); }],
     ['resource exhausted', 503, grpcError(8)],
     ['a credential problem between us and SpiceDB', 503, grpcError(16)],
-    ['deadline exceeded', 504, grpcError(4)],
+    // the contract's one answer for "SpiceDB cannot answer"; the problem type says it was the deadline
+    ['deadline exceeded', 503, grpcError(4)],
     // what SpiceDB answers when its datastore is gone (test/server/datastore-outage.test.ts)
     ['an internal error (server)', 503, grpcError(13)],
     ['an internal error (embedded)', 503, embeddedError('Internal')],
@@ -117,6 +118,14 @@ describe('when SpiceDB cannot answer, checks fail closed', () => {
       expect(bulk.status).toBe(status);
       if (status === 503 || status === 504) expect(bulk.headers['retry-after']).toBe('1');
     }
+  });
+
+  it('a deadline is told apart by its problem type, not its status', async () => {
+    const res = await request(appWith(grpcError(4))).post('/v1/check').set(bearer(KEYS.check)).send(CHECK);
+    expect(res.status).toBe(503);
+    expect(res.body.type).toBe('/problems/engine-timeout');
+    const down = await request(appWith(grpcError(14))).post('/v1/check').set(bearer(KEYS.check)).send(CHECK);
+    expect(down.body.type).toBe('/problems/engine-unavailable');
   });
 
   it('/readyz says 503 while SpiceDB is unreachable; /healthz stays 200', async () => {

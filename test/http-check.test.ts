@@ -154,9 +154,9 @@ describe('bad input: 400 naming the field, never the SIN', () => {
     ['an unknown client type', { ...ok, client: { type: 'partnership', id: '123' } }, 'client.type'],
     ['both client and business', { ...ok, business: BN }, 'client'],
     ['neither client nor business', { rep: 'SREP001', permission: 'view' }, 'client'],
-    ['an unknown field', { ...ok, extra: SIN }, '(body)'],
-    ['an unknown field named like a SIN', { ...ok, [SIN]: 1 }, '(body)'],
-    ['an unknown client field', { ...ok, client: { ...ok.client, sin: SIN } }, 'client'],
+    ['an unknown field', { ...ok, extra: SIN }, 'extra'],
+    ['an unknown field named like a SIN (named masked)', { ...ok, [SIN]: 1 }, '*********'],
+    ['an unknown client field', { ...ok, client: { ...ok.client, sin: SIN } }, 'client.sin'],
     ['a bad consistency', { ...ok, consistency: { atLeastAsFresh: 5 } }, 'consistency'],
     ['an array body', [ok], '(body)'],
   ])('%s', async (_label, body, field) => {
@@ -167,6 +167,17 @@ describe('bad input: 400 naming the field, never the SIN', () => {
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(field);
     expect(res.text).not.toContain(SIN);
     expect(res.text).not.toContain(BAD_SIN);
+  });
+
+  it('unknown fields are each named, long names cut, at most 20 listed', async () => {
+    const many = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`extra${i}`, 1]));
+    const res = await check({ ...ok, ...many, ['x'.repeat(200)]: 1 });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toHaveLength(21);
+    expect(res.body.errors[0]).toEqual({ path: 'extra0', message: 'is not a field here' });
+    expect(res.body.errors[20]).toEqual({ path: '(body)', message: '11 more fields that are not fields here' });
+    const long = await check({ ...ok, ['x'.repeat(200)]: 1 });
+    expect(long.body.errors).toEqual([{ path: `${'x'.repeat(64)}…`, message: 'is not a field here' }]);
   });
 
   it('a JSON string body: 400 naming the body', async () => {
@@ -185,7 +196,7 @@ describe('bad input: 400 naming the field, never the SIN', () => {
   it('an unknown query parameter: 400 naming the query, not the body', async () => {
     const res = await request(t.app).get('/v1/reps/A1B2C3D/clients?foo=bar').set(bearer(KEYS.check));
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ path: '(query)', message: 'unknown field(s): 1' }]);
+    expect(res.body.errors).toEqual([{ path: 'query.foo', message: 'is not a field here' }]);
   });
 
   it('a bad RAC-At-Least-As-Fresh header: 400', async () => {
@@ -258,11 +269,12 @@ describe('bad input: 400 naming the field, never the SIN', () => {
       ['post', '/v1/businesses/555555555/suspend', { reason: 'x' }],
       ['post', '/v1/businesses/555555555/suspend', { [SIN]: 1 }],
       ['delete', `/v1/businesses/${BN}/employees/JREP001/privileges/mail`, { consistency: { fullyConsistent: true } }],
-    ] as const)('%s %s with a field: 400 naming the body, nothing done', async (method, path, body) => {
+    ] as const)('%s %s with a field: 400 naming the field (a SIN-like name masked), nothing done', async (method, path, body) => {
       const res = await request(t.app)[method](path).set(bearer(KEYS.admin)).set('RAC-Actor', 'rep:OWNER01').send(body);
       expect(res.status).toBe(400);
       expect(res.body.type).toBe('/problems/validation');
-      expect(res.body.errors).toEqual([{ path: '(body)', message: 'unknown field(s): 1' }]);
+      const name = Object.keys(body)[0]!;
+      expect(res.body.errors).toEqual([{ path: name === SIN ? '*********' : name, message: 'is not a field here' }]);
       expect(res.text).not.toContain(SIN);
     });
 

@@ -19,7 +19,7 @@ export class InvalidRequestError extends DomainError {
 /** The authorization engine could not answer (unreachable, overloaded): fail closed (503). */
 export class StoreUnavailableError extends DomainError {}
 
-/** The authorization engine did not answer in time (504). */
+/** The authorization engine did not answer in time (503, type engine-timeout). */
 export class StoreTimeoutError extends DomainError {}
 
 /** The engine answered with an error that is not the caller's fault (500). */

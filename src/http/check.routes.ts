@@ -1,5 +1,5 @@
 // POST /v1/check and /v1/check/bulk (scope `check`). A deny is 200 {allowed:false}; when the
-// engine cannot answer, the error handler answers 503/504: never allowed:true.
+// engine cannot answer, the error handler answers 503: never allowed:true.
 import { z } from 'zod';
 import type { CheckInput } from '../domain/checks.js';
 import { bulkBodySchema, checkBodySchema, checkItemSchema } from './check.schemas.js';

@@ -19,8 +19,7 @@ const COMMON_ERRORS: Record<number, string> = {
   429: 'this API key is over its request budget (Retry-After)',
   431: 'request line or headers too large (refused by the HTTP server before any handler)',
   500: 'internal error',
-  503: 'SpiceDB unavailable: no decision was made (Retry-After)',
-  504: 'SpiceDB did not answer in time: no decision was made',
+  503: 'SpiceDB could not answer (unreachable, its datastore down: type engine-unavailable; or not in time: engine-timeout): no decision was made (Retry-After)',
 };
 
 /**
@@ -75,7 +74,7 @@ function operation(spec: RouteSpec): ZodOpenApiOperationObject {
   const errors = new Set<number>([431, 500, ...(spec.errors ?? [])]);
   if (spec.params || spec.query || spec.body || spec.actor) errors.add(400);
   // scoped routes also read the consistency header (400), a key's budget (429) and SpiceDB
-  if (spec.scope) [400, 401, 403, 429, 503, 504].forEach((e) => errors.add(e));
+  if (spec.scope) [400, 401, 403, 429, 503].forEach((e) => errors.add(e));
   // any /v1 body over 1 MiB, whatever its type, but the import's (streamed, unbounded)
   if (spec.scope && !spec.bodyType) errors.add(413);
   if (spec.body || spec.bodyType) errors.add(415);

@@ -13,6 +13,7 @@ import {
   StoreTimeoutError,
   StoreUnavailableError,
 } from '../domain/errors.js';
+import { maskSinLike } from '../domain/identifiers.js';
 import { maskNineDigits, type Logger } from '../logger.js';
 import { logOf } from './request-log.js';
 
@@ -77,7 +78,8 @@ export const problems = {
   timeout: (): Problem => ({
     type: problemType('engine-timeout'),
     title: 'The authorization engine did not answer in time',
-    status: 504,
+    // the contract's status for "SpiceDB cannot answer"; the type says it was the deadline
+    status: 503,
     detail: 'No decision could be made; treat this as a denial and retry later.',
   }),
   forbiddenActor: (detail: string): Problem => ({
@@ -91,14 +93,22 @@ export const problems = {
   internal: (): Problem => ({ type: problemType('internal'), title: 'Internal error', status: 500 }),
 };
 
+/** unknown fields named one by one, at most this many (a body may hold thousands) */
+const MAX_UNKNOWN_NAMED = 20;
+/** a caller's field name, as an error names it: cut short, nothing SIN-like */
+const fieldName = (key: string) => maskSinLike(key.length > 64 ? `${key.slice(0, 64)}…` : key);
+
 /** zod issues as problem `errors`, with paths like "client.id"; messages carry no input values */
 export function zodErrors(error: z.ZodError, prefix: Array<string | number> = []): Array<{ path: string; message: string }> {
-  return error.issues.map((issue) => {
-    const path = [...prefix, ...issue.path].map(String).join('.') || '(body)';
-    let message = issue.message;
-    // zod names unknown keys in its message; a key could be anything a caller sent (even a SIN)
-    if (issue.code === 'unrecognized_keys') message = `unknown field(s): ${issue.keys.length}`;
-    return { path: maskNineDigits(path), message: maskNineDigits(message) };
+  return error.issues.flatMap((issue) => {
+    const at = [...prefix, ...issue.path].map(String);
+    if (issue.code === 'unrecognized_keys') {
+      // each unknown field by its name (a name could be anything a caller sent, even a SIN: masked)
+      const named = issue.keys.slice(0, MAX_UNKNOWN_NAMED).map((k) => ({ path: [...at.map(maskNineDigits), fieldName(k)].join('.'), message: 'is not a field here' }));
+      const more = issue.keys.length - named.length;
+      return more > 0 ? [...named, { path: at.join('.') || '(body)', message: `${more} more fields that are not fields here` }] : named;
+    }
+    return [{ path: maskNineDigits(at.join('.') || '(body)'), message: maskNineDigits(issue.message) }];
   });
 }
 

@@ -62,7 +62,7 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
 /** keeps the generic types of one route while collecting routes of different shapes */
 export const route = <P, Q, B>(spec: RouteSpec<P, Q, B>): RouteSpec => spec as unknown as RouteSpec;
 
-/** `whole` names an issue about the value as a whole (an unknown query parameter: "(query)") */
+/** `whole` names an issue about the value as a whole (an unknown query parameter: "query.<name>") */
 function parseWithPrefix<T>(schema: z.ZodType<T> | undefined, value: unknown, prefix: string[], whole?: string): T {
   if (!schema) return undefined as T;
   const r = schema.safeParse(value);
@@ -172,7 +172,7 @@ export function mount(router: Router, routes: RouteSpec[], prefix = '', options:
       const unreadable = unreadableBody(spec, req);
       if (unreadable) await refuseBody(req, unreadable);
       const params = parseWithPrefix(spec.params, req.params, [], '(path)');
-      const query = parseWithPrefix(spec.query, req.query, [], '(query)');
+      const query = parseWithPrefix(spec.query, req.query, [], 'query');
       // a route that declares no body refuses one with fields rather than ignore what was meant
       const body = spec.bodyType ? undefined : parseWithPrefix(spec.body ?? NO_BODY, req.body, []);
       let actor: Actor | undefined;
