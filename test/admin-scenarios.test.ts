@@ -200,7 +200,16 @@ describe('BN groups', () => {
       clients: [{ type: 'trust', id: 'T00000001' }, { type: 'trust', id: 'T00000003' }],
     });
     expect(bad.status).toBe(409);
+    expect(bad.body.detail).toBe(`1 client(s) have not authorized business ${f.bn} (positions 1)`);
     expect(await view(f.seniorRep, 'trust', 'T00000001')).toBe(true); // nothing was fenced
+    // positions are the request's, repeats included
+    const repeated = await api.as(o, 'post', `/v1/businesses/${f.bn}/groups/${gid}/clients`, {
+      clients: [{ type: 'trust', id: 'T00000001' }, { type: 'trust', id: 'T00000001' }, { type: 'trust', id: 'T00000003' }, { type: 'trust', id: 'T00000003' }],
+    });
+    expect(repeated.body.detail).toBe(`1 client(s) have not authorized business ${f.bn} (positions 2, 3)`);
+    const one = await api.as(o, 'put', `/v1/businesses/${f.bn}/groups/${gid}/clients/trust/T00000003`);
+    expect(one.status).toBe(409);
+    expect(one.body.detail).toBe(`the client has not authorized business ${f.bn}`);
     const ok = await api.ok(200, o, 'post', `/v1/businesses/${f.bn}/groups/${gid}/clients`, {
       clients: [{ type: 'trust', id: 'T00000001' }, { type: 'trust', id: 'T00000002' }],
     });

@@ -138,18 +138,25 @@ export class GroupCommands {
     const actorPre = await this.allowed(ctx, bn);
     await this.existing(bn, groupId);
     actorPre.push(mustExist(facts.group(bn, groupId)[1]!));
-    const unique = [...new Map(clients.map((c) => [`${c.type}:${c.key}`, c])).values()];
+    const keyOf = (c: ClientKey) => `${c.type}:${c.key}`;
+    const unique = [...new Map(clients.map((c) => [keyOf(c), c])).values()];
     // name the clients that have not authorized the business (or whose authorization expired)
     const { results } = await this.kit.store.checkBulk(
       unique.map((c) => ({ resource: clientObject(c), permission: 'has_authorized', subject: businessObject(bn) })),
       FRESHEST,
     );
-    const unauthorized = results.flatMap((r, i) => {
-      if ('error' in r) throw r.error;
-      return r.allowed ? [] : [i];
-    });
-    if (unauthorized.length > 0) {
-      throw new ConflictError(`${unauthorized.length} client(s) have not authorized business ${bn} (positions ${unauthorized.slice(0, 10).join(', ')})`);
+    const unauthorized = new Set(
+      results.flatMap((r, i) => {
+        if ('error' in r) throw r.error;
+        return r.allowed ? [] : [keyOf(unique[i]!)];
+      }),
+    );
+    if (unauthorized.size > 0) {
+      if (clients.length === 1) throw new ConflictError(`the client has not authorized business ${bn}`);
+      // positions in the caller's list (a repeated client at each of its places)
+      const positions = clients.flatMap((c, i) => (unauthorized.has(keyOf(c)) ? [i] : []));
+      const shown = positions.slice(0, 10).join(', ') + (positions.length > 10 ? ', …' : '');
+      throw new ConflictError(`${unauthorized.size} client(s) have not authorized business ${bn} (positions ${shown})`);
     }
     const pre: Precondition[] = [];
     const updates: RelationshipUpdate[] = [];
