@@ -5,6 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { v1 } from '@authzed/authzed-node';
 import request from 'supertest';
 import { parseApiKeys } from '../src/config.js';
+import { StoreInternalError } from '../src/domain/errors.js';
 import { createPseudonymizer } from '../src/domain/pseudonym.js';
 import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
@@ -126,6 +127,18 @@ describe('when SpiceDB cannot answer, checks fail closed', () => {
     expect(res.body.type).toBe('/problems/engine-timeout');
     const down = await request(appWith(grpcError(14))).post('/v1/check').set(bearer(KEYS.check)).send(CHECK);
     expect(down.body.type).toBe('/problems/engine-unavailable');
+  });
+
+  it('a bulk answer that does not match the question (fewer answers than checks) is an error, never a yes', async () => {
+    const api = {
+      checkBulkPermissions: async () =>
+        v1.CheckBulkPermissionsResponse.create({
+          checkedAt: { token: 't' },
+          pairs: [{ response: { oneofKind: 'item', item: { permissionship: v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION } } }],
+        }),
+    } as unknown as SpiceDbApi;
+    const q = { resource: { type: 'business', id: '123456789' }, permission: 'manage_groups', subject: { type: 'rep', id: 'A1B2C3D' } };
+    await expect(new SpiceDbStore('server', api).checkBulk([q, q], { kind: 'minimizeLatency' })).rejects.toBeInstanceOf(StoreInternalError);
   });
 
   it('/readyz says 503 while SpiceDB is unreachable; /healthz stays 200', async () => {

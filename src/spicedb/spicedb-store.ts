@@ -127,7 +127,8 @@ export class SpiceDbStore implements AuthzStore {
       throw toDomainError(err, 'CheckBulkPermissions');
     }
     if (res.pairs.length !== queries.length) {
-      throw toDomainError(new Error('code = Internal desc = pair count'), 'CheckBulkPermissions');
+      // SpiceDB answered, but not what was asked: a fault between it and us, not an outage
+      throw new StoreInternalError(`CheckBulkPermissions: ${res.pairs.length} answers for ${queries.length} checks`);
     }
     // SpiceDB answers pairs in request order.
     const pairs = await this.reaskUnavailable(queries, consistency, res.pairs);
