@@ -24,6 +24,15 @@ describe('src/review/access-matrix.md', () => {
     expect(committed).toBe(renderMarkdown(rows));
   });
 
+  it('has exactly the spec table\'s rows: every business function, every client permission for each client type it applies to', () => {
+    const key = (permission: string, type?: string) => `${permission}${type ? `/${type}` : ''}`;
+    const specRows = [
+      ...matrix.business_functions.map((r) => key(r.permission)),
+      ...matrix.client_permissions.flatMap((r) => (r.applies_to ?? []).map((t) => key(r.permission, t))),
+    ].sort();
+    expect(rows.map((r) => key(r.permission, r.clientType)).sort()).toEqual(specRows);
+  });
+
   it('agrees with the spec table in every cell (on a scratch engine, as npm run matrix asks it)', () => {
     for (const row of rows) {
       const spec = [...matrix.business_functions, ...matrix.client_permissions].find(

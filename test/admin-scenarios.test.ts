@@ -496,8 +496,20 @@ describe('writes are audited and tokened', () => {
         ...(e.after !== undefined ? { after: e.after } : {}),
       });
     }
-    expect(events[0]).toMatchObject({ operation: 'business.register', target: `business:${f.bn}`, after: { status: 'active' } });
-    expect(events[3]).toMatchObject({ operation: 'employee.put', before: null, after: { role: 'senior_rep' } });
+    const owner = `rep:${f.owner}`;
+    const hired = (role: string) => ({ before: null, after: { role, disassociated: false, privileges: [] } });
+    const ref = t.pseudonymize(SIN);
+    expect(events.map(({ actor, operation, target, before, after }) => ({ actor, operation, target, before, after }))).toEqual([
+      { actor: owner, operation: 'business.register', target: `business:${f.bn}`, before: { status: null }, after: { status: 'active', owners: [f.owner], name: `Firm ${f.bn.slice(-3)}` } },
+      { actor: owner, operation: 'employee.put', target: `business:${f.bn}/rep:${f.seniorAdmin}`, ...hired('senior_admin') },
+      { actor: owner, operation: 'employee.put', target: `business:${f.bn}/rep:${f.juniorAdmin}`, ...hired('junior_admin') },
+      { actor: owner, operation: 'employee.put', target: `business:${f.bn}/rep:${f.seniorRep}`, ...hired('senior_rep') },
+      { actor: owner, operation: 'privilege.assign', target: `business:${f.bn}/rep:${f.seniorRep}/individual_clients`, before: { privileges: [] }, after: { privileges: ['individual_clients'] } },
+      { actor: owner, operation: 'employee.put', target: `business:${f.bn}/rep:${f.juniorRep}`, ...hired('junior_rep') },
+      { actor: `client:individual:${ref}`, operation: 'authorization.put', target: `individual:${ref}/business:${f.bn}`, before: null, after: { level: 2, expiresAt: null } },
+    ]);
+    // each event's token is the one its write answered: distinct, in order
+    expect(new Set(events.map((e) => e.consistencyToken)).size).toBe(events.length);
     expect(JSON.stringify(t.audit)).not.toContain(SIN);
     expect(JSON.stringify(t.logs)).not.toContain(SIN);
   });
