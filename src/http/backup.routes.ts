@@ -51,8 +51,9 @@ export function backupRoutes(store: AuthzStore, audit: AuditSink): RouteSpec[] {
         try {
           await importRelationships(store, lines, { actor, operation: 'relationships.import', request_id: ctx.requestId }, progress);
         } finally {
-          // one audit event for what was written, the whole import or the part before a refused line
-          if (progress.imported > 0 || progress.token) {
+          // one audit event for what was written (a token: something was), the whole import or the
+          // part before a refused line
+          if (progress.token) {
             audit.record({
               actor,
               operation: 'relationships.import',
