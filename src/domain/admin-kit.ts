@@ -9,7 +9,7 @@ import { groupAssociationsUnchanged, mustExist, mustNotExist, readAssociations, 
 import { businessObject, clientObject, repObject, type ClientKey } from './objects.js';
 import type { BusinessFunction } from './permissions.js';
 import type { Pseudonymizer } from './pseudonym.js';
-import type { AuthzStore, Consistency, ObjectRef, Precondition, RelationshipUpdate } from './store-port.js';
+import type { AuthzStore, Consistency, ObjectRef, Precondition, RelationshipFilter, RelationshipUpdate } from './store-port.js';
 
 export interface CommandContext {
   actor: Actor;
@@ -121,6 +121,16 @@ export class AdminKit {
     });
     this.audit.record({ actor, operation, target, ...change, consistencyToken: token, requestId: ctx.requestId });
     return token;
+  }
+
+  /**
+   * A command's clean-up after its atomic write (which already took the effect away): deletes what
+   * `filter` matches, page by page, each page tagged like the command's write (actor, operation,
+   * target, request id). Not audited on its own: the command's write is.
+   */
+  async cleanUp(ctx: CommandContext, operation: string, target: string, filter: RelationshipFilter): Promise<void> {
+    const actor = actorLabel(ctx.actor, this.pseudonymize);
+    await this.store.deleteRelationships(filter, { metadata: { actor, operation, target, request_id: ctx.requestId } });
   }
 }
 

@@ -80,8 +80,8 @@ export class GroupCommands {
       before: { groupId, name: g.name ?? null },
       after: null,
     });
-    await this.kit.store.deleteRelationships({ resourceType: obj.type, resourceId: obj.id });
-    await this.kit.store.deleteRelationships({ resourceType: 'authorization', relation: 'group', subject: { type: obj.type, id: obj.id } });
+    await this.kit.cleanUp(ctx, 'group.delete', target, { resourceType: obj.type, resourceId: obj.id });
+    await this.kit.cleanUp(ctx, 'group.delete', target, { resourceType: 'authorization', relation: 'group', subject: { type: obj.type, id: obj.id } });
     return { token };
   }
 

@@ -24,7 +24,7 @@ export class RegistrationCommands {
     if (current.status === 'active' || current.status === 'suspended') throw new ConflictError(`business ${bn} is already registered`);
     // A BN registering again after a cancellation starts from nothing: finish any clean-up a
     // cancellation left unfinished (idempotent) before writing the new registration.
-    if (current.status === 'cancelled') await this.purgeFirm(bn);
+    if (current.status === 'cancelled') await this.purgeFirm(ctx, bn, 'business.register');
     const updates = [touch(facts.registered(bn)), touch(facts.role(bn, owner, 'owner')), del(facts.suspended(bn)), del(facts.cancelled(bn))];
     const existingName = current.name;
     if (existingName !== undefined && existingName !== name) updates.push(del(nameRel(bn, existingName)));
@@ -96,18 +96,21 @@ export class RegistrationCommands {
       before: { status: before ?? null },
       after: { status: after },
     });
-    if (action === 'cancel') await this.purgeFirm(bn);
+    if (action === 'cancel') await this.purgeFirm(ctx, bn, 'business.cancel');
     return { bn, status: after, token };
   }
 
-  /** removes a (cancelled) firm's associations, privileges and groups; client authorizations stay */
-  private async purgeFirm(bn: string): Promise<void> {
-    const store = this.kit.store;
-    for (const relation of FIRM_RELATIONS) await store.deleteRelationships({ resourceType: 'business', resourceId: bn, relation });
-    for (const groupId of await readGroupIds(store, bn, FRESHEST)) {
+  /**
+   * removes a (cancelled) firm's associations, privileges and groups; client authorizations stay.
+   * Its deletes carry the metadata of the command it finishes (`operation`).
+   */
+  private async purgeFirm(ctx: CommandContext, bn: string, operation: string): Promise<void> {
+    const target = `business:${bn}`;
+    for (const relation of FIRM_RELATIONS) await this.kit.cleanUp(ctx, operation, target, { resourceType: 'business', resourceId: bn, relation });
+    for (const groupId of await readGroupIds(this.kit.store, bn, FRESHEST)) {
       const g = groupObject(bn, groupId);
-      await store.deleteRelationships({ resourceType: g.type, resourceId: g.id });
-      await store.deleteRelationships({ resourceType: 'authorization', relation: 'group', subject: { type: g.type, id: g.id } });
+      await this.kit.cleanUp(ctx, operation, target, { resourceType: g.type, resourceId: g.id });
+      await this.kit.cleanUp(ctx, operation, target, { resourceType: 'authorization', relation: 'group', subject: { type: g.type, id: g.id } });
     }
   }
 }

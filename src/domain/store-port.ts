@@ -68,6 +68,11 @@ export interface WriteOptions {
   metadata?: Record<string, string>;
 }
 
+export interface DeleteOptions {
+  /** recorded by the engine with each page's transaction (actor, request id); never personal information */
+  metadata?: Record<string, string>;
+}
+
 export interface LookupResourcesQuery {
   resourceType: string;
   permission: string;
@@ -109,7 +114,7 @@ export interface AuthzStore {
    * deletes every relationship matching the filter, atomically (up to the engine's limit per
    * call); for clean-ups that no state rule depends on
    */
-  deleteRelationships(filter: RelationshipFilter): Promise<{ token: string }>;
+  deleteRelationships(filter: RelationshipFilter, options?: DeleteOptions): Promise<{ token: string }>;
   readRelationships(filter: RelationshipFilter, consistency: Consistency): AsyncIterable<Relationship>;
   /** the resources of a type the subject holds the permission on, streamed, each with a resume cursor */
   lookupResources(query: LookupResourcesQuery, consistency: Consistency): AsyncIterable<{ id: string; cursor: string }>;

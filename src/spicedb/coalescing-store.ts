@@ -127,7 +127,7 @@ export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): A
     checkWithTrace: (q, c) => inner.checkWithTrace(q, c),
     checkBulk: (q, c) => inner.checkBulk(q, c),
     write: (u, o) => inner.write(u, o),
-    deleteRelationships: (f) => inner.deleteRelationships(f),
+    deleteRelationships: (f, o) => inner.deleteRelationships(f, o),
     readRelationships: (f, c) => inner.readRelationships(f, c),
     lookupResources: (q, c) => inner.lookupResources(q, c),
     lookupSubjects: (q, c) => inner.lookupSubjects(q, c),

@@ -189,9 +189,9 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
         throw err;
       }
     },
-    deleteRelationships: async (f) => {
+    deleteRelationships: async (f, o) => {
       try {
-        const r = await inner.deleteRelationships(f);
+        const r = await inner.deleteRelationships(f, o);
         noteWrite(r.token, []);
         return r;
       } catch (err) {

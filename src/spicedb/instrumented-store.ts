@@ -32,7 +32,7 @@ export function instrumentStore(store: AuthzStore, metrics: Metrics): AuthzStore
     checkWithTrace: (q, c) => timed('CheckPermission', () => store.checkWithTrace(q, c)),
     checkBulk: (q, c) => timed('CheckBulkPermissions', () => store.checkBulk(q, c)),
     write: (u, o) => timed('WriteRelationships', () => store.write(u, o)),
-    deleteRelationships: (f) => timed('DeleteRelationships', () => store.deleteRelationships(f)),
+    deleteRelationships: (f, o) => timed('DeleteRelationships', () => store.deleteRelationships(f, o)),
     readRelationships: (f, c) => timedStream('ReadRelationships', store.readRelationships(f, c)),
     lookupResources: (q, c) => timedStream('LookupResources', store.lookupResources(q, c)),
     lookupSubjects: (q, c) => timedStream('LookupSubjects', store.lookupSubjects(q, c)),

@@ -106,10 +106,13 @@ export function writeRequest(
           : v1.Precondition_Operation.MUST_NOT_MATCH,
       filter: relationshipFilter(p.filter),
     })),
-    ...(metadata && Object.keys(metadata).length > 0
-      ? { optionalTransactionMetadata: v1.createStructFromObject(metadata) }
-      : {}),
+    ...transactionMetadata(metadata),
   });
+}
+
+/** a request's optional transaction metadata (none when there is nothing to record) */
+export function transactionMetadata(metadata?: Record<string, string>): { optionalTransactionMetadata?: v1.PbStruct } {
+  return metadata && Object.keys(metadata).length > 0 ? { optionalTransactionMetadata: v1.createStructFromObject(metadata) } : {};
 }
 
 /** Back from a v1 relationship to the port's type. */

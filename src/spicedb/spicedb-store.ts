@@ -7,6 +7,7 @@ import type {
   CheckAnswer,
   CheckQuery,
   Consistency,
+  DeleteOptions,
   LookupResourcesQuery,
   LookupSubjectsQuery,
   Relationship,
@@ -179,7 +180,7 @@ export class SpiceDbStore implements AuthzStore {
     }
   }
 
-  async deleteRelationships(filter: RelationshipFilter): Promise<{ token: string }> {
+  async deleteRelationships(filter: RelationshipFilter, options: DeleteOptions = {}): Promise<{ token: string }> {
     // Page by DELETE_PAGE so a filter matching thousands of relationships stays within the
     // engine's per-call limit; each page is atomic, the whole is not (callers use this only for
     // clean-ups no rule depends on, after an atomic write that already took the effect away).
@@ -190,6 +191,7 @@ export class SpiceDbStore implements AuthzStore {
             relationshipFilter: rq.relationshipFilter(filter),
             optionalLimit: DELETE_PAGE,
             optionalAllowPartialDeletions: true,
+            ...rq.transactionMetadata(options.metadata),
           }),
         );
         if (res.deletionProgress !== v1.DeleteRelationshipsResponse_DeletionProgress.PARTIAL) {
