@@ -13,7 +13,6 @@ import {
   StoreTimeoutError,
   StoreUnavailableError,
 } from '../domain/errors.js';
-import { maskSinLike } from '../domain/identifiers.js';
 import { maskNineDigits, type Logger } from '../logger.js';
 import { logOf } from './request-log.js';
 
@@ -95,8 +94,12 @@ export const problems = {
 
 /** unknown fields named one by one, at most this many (a body may hold thousands) */
 const MAX_UNKNOWN_NAMED = 20;
-/** a caller's field name, as an error names it: cut short, nothing SIN-like */
-const fieldName = (key: string) => maskSinLike(key.length > 64 ? `${key.slice(0, 64)}…` : key);
+/**
+ * a caller's field name, as an error names it: only a plain name (letters, digits, underscore, at
+ * most 64) with no run of five digits; anything else, which could hold a SIN however separated or
+ * cut, is "(a field)"
+ */
+const fieldName = (key: string) => (/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key) && !/[0-9]{5}/.test(key) ? key : '(a field)');
 
 /** zod issues as problem `errors`, with paths like "client.id"; messages carry no input values */
 export function zodErrors(error: z.ZodError, prefix: Array<string | number> = []): Array<{ path: string; message: string }> {
@@ -148,6 +151,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const log = logOf(res, logger)!;
     if (problem.status >= 500) log.error({ err, cause: (err as Error)?.cause }, 'request failed');
     if (res.headersSent) return;
+    if (problem.status === 503 && res.locals.writeOutcomeUnknown) {
+      problem.detail = 'SpiceDB did not confirm the write: it may or may not have been applied. Read the current state before retrying.';
+    }
     sendProblem(res, problem, headers);
   };
 }
