@@ -73,13 +73,17 @@ const envSchema = z.object({
 
 export class ConfigError extends Error {}
 
+/** an address only this machine can reach */
+export const isLoopback = (host: string): boolean => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === 'localhost';
+
 /** the shortest API key secret a server deployment accepts */
 export const MIN_SECRET = 8;
 
 /**
  * Parses RAC_API_KEYS: comma-separated `scopes:secret`, scopes joined by `+`. A secret shorter
- * than MIN_SECRET is refused unless `allowShort` (embedded SpiceDB, a process on one machine: the
- * contract's own example `check:k1,…` works there, with a warning); never an empty one.
+ * than MIN_SECRET is refused unless `allowShort` (embedded SpiceDB listening on loopback only: a
+ * process on one developer's machine, where the contract's own example `check:k1,…` works, with a
+ * warning); never an empty one.
  */
 export function parseApiKeys(text: string, allowShort = false): ApiKey[] {
   const entries = text.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
@@ -94,7 +98,7 @@ export function parseApiKeys(text: string, allowShort = false): ApiKey[] {
     }
     if (secret.length === 0) throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} has an empty secret`);
     if (secret.length < MIN_SECRET && !allowShort) {
-      throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} has a secret shorter than ${MIN_SECRET} characters (allowed with embedded SpiceDB only)`);
+      throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} has a secret shorter than ${MIN_SECRET} characters (allowed only with embedded SpiceDB on a loopback HOST)`);
     }
     return { id: `key${i + 1}:${scopes.join('+')}`, secret, scopes: scopes as Scope[] };
   });
@@ -127,7 +131,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const generatedKey = e.RAC_API_KEYS === undefined || e.RAC_API_KEYS.trim() === '';
   const apiKeys = generatedKey
     ? [{ id: 'generated:check+admin+ops', secret: randomBytes(24).toString('base64url'), scopes: [...SCOPES] }]
-    : parseApiKeys(e.RAC_API_KEYS!, spicedb.backend === 'embedded');
+    : parseApiKeys(e.RAC_API_KEYS!, spicedb.backend === 'embedded' && isLoopback(e.HOST));
   return {
     port: e.PORT,
     host: e.HOST,

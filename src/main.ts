@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const demo = process.argv.includes('--demo');
   if (config.shortKeys.length > 0) {
-    logger.warn({ keys: config.shortKeys }, `RAC_API_KEYS: secrets shorter than ${MIN_SECRET} characters are guessable (a SpiceDB server deployment refuses them)`);
+    logger.warn({ keys: config.shortKeys }, `RAC_API_KEYS: secrets shorter than ${MIN_SECRET} characters are guessable (refused on an address other machines reach, or with a SpiceDB server)`);
   }
   if (config.ephemeralPseudonymKey) {
     logger.warn('RAC_PSEUDONYM_KEY is unset: client refs are random for this process and change at restart');

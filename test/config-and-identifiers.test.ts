@@ -38,6 +38,8 @@ describe('configuration', () => {
     ['no colon', { RAC_API_KEYS: 'secret123' }],
     ['a short secret with a SpiceDB server', { RAC_API_KEYS: 'check:abc', SPICEDB_ENDPOINT: 'spicedb:50051', SPICEDB_TOKEN: 'x', RAC_PSEUDONYM_KEY: 'k'.repeat(32) }],
     ['an empty secret', { RAC_API_KEYS: 'check:' }],
+    ['a short secret on an address other machines reach', { RAC_API_KEYS: 'check:abc', HOST: '0.0.0.0' }],
+    ['a short secret on a public address', { RAC_API_KEYS: 'check:abc', HOST: '10.0.0.5' }],
     ['a server without token', { SPICEDB_ENDPOINT: 'localhost:50051' }],
     ['a server without pseudonym key', { SPICEDB_ENDPOINT: 'localhost:50051', SPICEDB_TOKEN: 'x' }],
     ['an endpoint without port', { SPICEDB_ENDPOINT: 'localhost', SPICEDB_TOKEN: 'x', RAC_PSEUDONYM_KEY: 'k'.repeat(32) }],
@@ -53,7 +55,7 @@ describe('configuration', () => {
     }
   });
 
-  it("takes the contract's own example with embedded SpiceDB, naming its short keys for a warning", () => {
+  it("takes the contract's own example with embedded SpiceDB on loopback (the default HOST), naming its short keys for a warning", () => {
     const c = loadConfig({ RAC_API_KEYS: 'check:k1,admin+check:k2,ops:k3' });
     expect(c.apiKeys.map((k) => [k.id, k.scopes])).toEqual([
       ['key1:check', ['check']],
@@ -62,6 +64,8 @@ describe('configuration', () => {
     ]);
     expect(c.shortKeys).toEqual(['key1:check', 'key2:admin+check', 'key3:ops']);
     expect(loadConfig({ RAC_API_KEYS: 'check:long-enough-1' }).shortKeys).toEqual([]);
+    expect(loadConfig({ RAC_API_KEYS: 'check:k1', HOST: '::1' }).shortKeys).toEqual(['key1:check']);
+    expect(loadConfig({ RAC_API_KEYS: 'check:k1', HOST: 'localhost' }).shortKeys).toEqual(['key1:check']);
   });
 
   it('server backend with its token and a pseudonym key', () => {
