@@ -120,6 +120,20 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(ndjson.content)).toEqual(['application/x-ndjson']);
   });
 
+  it('declares 409 on every admin write (its preconditions may meet a change)', () => {
+    const writes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => Object.values(op.responses).some((r) => JSON.stringify(r).includes('RAC-Consistency-Token')))
+        .filter(([, op]) => (op.parameters ?? []).some((p) => p.name === 'RAC-Actor'))
+        .map(([method]) => `${method} ${path}`),
+    );
+    expect(writes.length).toBeGreaterThan(20);
+    for (const w of writes) {
+      const [method, path] = w.split(' ');
+      expect({ op: w, has409: '409' in doc.paths[path!]![method!]!.responses }).toEqual({ op: w, has409: true });
+    }
+  });
+
   it('names the actor header on admin operations', () => {
     const op = doc.paths['/v1/businesses/{bn}/employees/{repId}']!.put!;
     expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'RAC-Actor', in: 'header', required: true }));

@@ -13,7 +13,7 @@ const COMMON_ERRORS: Record<number, string> = {
   403: 'the key lacks the scope, or (type …/forbidden-actor) the actor may not do this',
   404: 'not found',
   405: 'method not allowed on this path',
-  409: 'the current state does not allow it',
+  409: 'the current state does not allow it, or it changed while the command ran (a precondition of its write failed): read it again',
   413: 'body over 1 MiB',
   415: 'the body is not of the media type the operation reads (application/json; the import: application/x-ndjson)',
   429: 'this API key is over its request budget (Retry-After)',
@@ -78,6 +78,8 @@ function operation(spec: RouteSpec): ZodOpenApiOperationObject {
   // any /v1 body over 1 MiB, whatever its type, but the import's (streamed, unbounded)
   if (spec.scope && !spec.bodyType) errors.add(413);
   if (spec.body || spec.bodyType) errors.add(415);
+  // an admin write asserts what it read (the actor's standing among it): it may meet a change
+  if (spec.actor && Object.values(spec.responses).some((r) => r.token)) errors.add(409);
   for (const e of [...errors].sort()) {
     responses[String(e)] = { description: COMMON_ERRORS[e] ?? 'error', content: { 'application/problem+json': { schema: problemSchema } } };
   }
