@@ -121,12 +121,39 @@ describe('when SpiceDB cannot answer, checks fail closed', () => {
     }
   });
 
+  it('a write SpiceDB did not answer says its outcome is unknown (it may have landed): read before retrying', async () => {
+    // the write's reads succeed, the write itself meets the outage
+    let failWrites = false;
+    const app = appWith(() => {
+      if (failWrites) throw Object.assign(new Error('boom'), { code: 14 });
+      return v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION;
+    });
+    failWrites = true;
+    const res = await request(app).post('/v1/businesses').set(bearer(KEYS.admin)).set('RAC-Actor', 'rep:A1B2C3D').send({ bn: '123456789', name: 'X' });
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body.detail).toMatch(/may or may not have been applied/);
+    // a check has nothing to apply: its detail stays the plain one
+    const check = await request(app).post('/v1/check').set(bearer(KEYS.check)).send(CHECK);
+    expect(check.status).toBe(503);
+    expect(check.body.detail).not.toMatch(/applied/);
+  });
+
   it('a deadline is told apart by its problem type, not its status', async () => {
     const res = await request(appWith(grpcError(4))).post('/v1/check').set(bearer(KEYS.check)).send(CHECK);
     expect(res.status).toBe(503);
     expect(res.body.type).toBe('/problems/engine-timeout');
     const down = await request(appWith(grpcError(14))).post('/v1/check').set(bearer(KEYS.check)).send(CHECK);
     expect(down.body.type).toBe('/problems/engine-unavailable');
+  });
+
+  it('a bulk item with neither an answer nor an error is an internal error, never a yes', async () => {
+    const api = {
+      checkBulkPermissions: async () => v1.CheckBulkPermissionsResponse.create({ checkedAt: { token: 't' }, pairs: [{ response: { oneofKind: undefined } }] }),
+    } as unknown as SpiceDbApi;
+    const q = { resource: { type: 'business', id: '123456789' }, permission: 'manage_groups', subject: { type: 'rep', id: 'A1B2C3D' } };
+    const r = await new SpiceDbStore('server', api).checkBulk([q], { kind: 'minimizeLatency' });
+    expect(r.results).toEqual([{ error: expect.any(StoreInternalError) }]);
   });
 
   it('a bulk answer that does not match the question (fewer answers than checks) is an error, never a yes', async () => {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Scope } from '../config.js';
 import { actorSchema, type Actor } from '../domain/actor.js';
 import type { CommandContext } from '../domain/admin-kit.js';
-import { InvalidRequestError } from '../domain/errors.js';
+import { InvalidRequestError, StoreTimeoutError, StoreUnavailableError } from '../domain/errors.js';
 import type { Consistency } from '../domain/store-port.js';
 import { requireScope } from './auth.js';
 import { consistencyOf, TOKEN_HEADER } from './consistency.js';
@@ -163,6 +163,7 @@ export function mount(router: Router, routes: RouteSpec[], prefix = '', options:
   };
   for (const spec of routes) {
     methods.set(spec.path, [...(methods.get(spec.path) ?? []), spec.method.toUpperCase()]);
+    const writes = Object.values(spec.responses).some((r) => r.token);
     router[spec.method](local(spec.path), async (req: Request, res: Response) => {
       // the request log's and metrics' route label: the full pattern, kept on the response
       // because Express restores req.baseUrl before an error reaches the app's error handler
@@ -189,6 +190,8 @@ export function mount(router: Router, routes: RouteSpec[], prefix = '', options:
       try {
         await spec.handler(req, res, { params, query, body, ctx, consistency });
       } catch (err) {
+        // a write SpiceDB did not answer may have landed all the same: the problem says so
+        if (writes && (err instanceof StoreUnavailableError || err instanceof StoreTimeoutError)) res.locals.writeOutcomeUnknown = true;
         throw consistency.kind === 'atLeastAsFresh' ? namingTokenSource(err, bodyConsistency !== undefined) : err;
       }
     });

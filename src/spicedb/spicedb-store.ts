@@ -141,8 +141,9 @@ export class SpiceDbStore implements AuthzStore {
           return { error: err as Error };
         }
       }
-      const status = pair.response.oneofKind === 'error' ? pair.response.error : undefined;
-      return { error: toDomainError({ code: status?.code ?? 13 }, 'CheckBulkPermissions') };
+      if (pair.response.oneofKind === 'error') return { error: toDomainError({ code: pair.response.error.code }, 'CheckBulkPermissions') };
+      // neither an answer nor an error: SpiceDB answered, but not what was asked (never a yes)
+      return { error: new StoreInternalError('CheckBulkPermissions: an item with neither an answer nor an error') };
     });
     return { results, checkedAt: res.checkedAt?.token ?? '' };
   }
