@@ -34,7 +34,7 @@ fuzz() {
   SCHEMATHESIS_HOOKS=scripts/schemathesis-hooks.py "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.json" \
     -H "Authorization: Bearer $KEY" \
     --checks all --exclude-checks positive_data_acceptance \
-    --max-examples "${FUZZ_EXAMPLES:-25}" --seed "${FUZZ_SEED:-20261129}" "$@" "${ARGS[@]}"
+    --max-examples "${FUZZ_EXAMPLES:-25}" --seed "${FUZZ_SEED:-20261129}" "$@" ${ARGS[@]+"${ARGS[@]}"}
 }
 STATUS='/v1/businesses/\{bn\}/(suspend|unsuspend|cancel)$'
 CLIENTS_OWN='^/v1/clients/\{type\}/\{id\}/authoriz'

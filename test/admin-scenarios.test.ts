@@ -2,7 +2,8 @@
 // client authorizations and requests, lookups, consistency tokens and audit events.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Api } from './support/api.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import request from 'supertest';
+import { bearer, KEYS, startTestApp, type TestApp } from './support/app.js';
 
 const SIN = '046454286';
 const SIN2 = '130692544';
@@ -186,7 +187,11 @@ describe('BN groups', () => {
     expect(token).not.toBe('');
     const never = await api.ok(204, o, 'delete', `/v1/businesses/${f.bn}/groups/gnothere`);
     expect(never.headers['rac-consistency-token']).toEqual(expect.any(String));
-    // the token is one SpiceDB accepts (sent on the next call), and the group is gone at it
+    // the tokens are ones SpiceDB accepts (a made-up one is a 400), and the group is gone at them
+    for (const tok of [token, never.headers['rac-consistency-token']] as string[]) {
+      const checked = await request(t.app).post('/v1/check').set(bearer(KEYS.check)).set('RAC-At-Least-As-Fresh', tok).send({ rep: f.owner, permission: 'manage_groups', business: f.bn });
+      expect({ status: checked.status, allowed: checked.body.allowed }).toEqual({ status: 200, allowed: true });
+    }
     expect((await api.as(o, 'put', `/v1/businesses/${f.bn}/groups/${gid}/employees/${f.juniorRep}`)).status).toBe(404);
   });
 
