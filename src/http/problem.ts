@@ -106,7 +106,7 @@ export function zodErrors(error: z.ZodError, prefix: Array<string | number> = []
   return error.issues.flatMap((issue) => {
     const at = [...prefix, ...issue.path].map(String);
     if (issue.code === 'unrecognized_keys') {
-      // each unknown field by its name (a name could be anything a caller sent, even a SIN: masked)
+      // each unknown field by its name, when plain (a name could be anything a caller sent, even a SIN)
       const named = issue.keys.slice(0, MAX_UNKNOWN_NAMED).map((k) => ({ path: [...at.map(maskNineDigits), fieldName(k)].join('.'), message: 'is not a field here' }));
       const more = issue.keys.length - named.length;
       return more > 0 ? [...named, { path: at.join('.') || '(body)', message: `${more} more fields that are not fields here` }] : named;
