@@ -8,7 +8,7 @@ import { collect } from '../src/domain/firm-state.js';
 import type { Relationship } from '../src/domain/store-port.js';
 import { Api } from './support/api.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { FULL, openTestStore, put } from './support/store.js';
+import { FULL, openTestStore, overriding, put } from './support/store.js';
 
 const BN = '555000999';
 let t: TestApp;
@@ -18,17 +18,13 @@ let gate: Promise<void> | undefined;
 let purgeReached: () => void = () => {};
 beforeAll(async () => {
   const raw = await openTestStore();
-  const held = new Proxy(raw, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (prop !== 'deleteRelationships') return typeof value === 'function' ? value.bind(target) : value;
-      return async (...args: unknown[]) => {
-        if (gate) {
-          purgeReached();
-          await gate;
-        }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
+  const held = overriding(raw, {
+    deleteRelationships: async (filter, options) => {
+      if (gate) {
+        purgeReached();
+        await gate;
+      }
+      return raw.deleteRelationships(filter, options);
     },
   });
   t = await startTestApp({ store: held });

@@ -8,7 +8,7 @@ import { resolveClient } from '../src/domain/objects.js';
 import { bearer, KEYS, startTestApp, type TestApp } from './support/app.js';
 import type { Consistency } from '../src/domain/store-port.js';
 import { openStore } from '../src/spicedb/index.js';
-import { BACKEND, EMBEDDED, put, schemaText, serverConfig } from './support/store.js';
+import { BACKEND, EMBEDDED, overriding, put, schemaText, serverConfig } from './support/store.js';
 
 const BN = '123456789';
 const SIN = '046454286'; // Luhn-valid
@@ -102,15 +102,9 @@ describe('POST /v1/check answers', () => {
     const inner = await openStore(BACKEND === 'server' ? serverConfig() : EMBEDDED, schemaText());
     const tok = await put(inner, [facts.registered(BN), facts.role(BN, 'SREP001', 'senior_rep'), facts.role(BN, 'JREP001', 'junior_rep'), facts.role(BN, 'OWNER01', 'owner')]);
     const seen: Consistency[] = [];
-    const recording = new Proxy(inner, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (prop !== 'check' && prop !== 'checkBulk') return typeof value === 'function' ? value.bind(target) : value;
-        return (q: unknown, c: Consistency) => {
-          seen.push(c);
-          return (value as (q: unknown, c: Consistency) => unknown).call(target, q, c);
-        };
-      },
+    const recording = overriding(inner, {
+      check: (q, c) => (seen.push(c), inner.check(q, c)),
+      checkBulk: (qs, c) => (seen.push(c), inner.checkBulk(qs, c)),
     });
     const r = await startTestApp({ store: recording });
     try {

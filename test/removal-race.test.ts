@@ -3,10 +3,10 @@
 // so a revocation that lands in between makes the removal fail (409) instead of going through.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as facts from '../src/domain/facts.js';
-import type { AuthzStore, RelationshipUpdate, WriteOptions } from '../src/domain/store-port.js';
+import type { RelationshipUpdate, WriteOptions } from '../src/domain/store-port.js';
 import { Api } from './support/api.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { openTestStore } from './support/store.js';
+import { openTestStore, overriding } from './support/store.js';
 
 const SIN = '046454286';
 let t: TestApp;
@@ -25,14 +25,7 @@ beforeAll(async () => {
     return raw.write(updates, options);
   };
   // the store as it is, its write delayed by what happens meanwhile
-  const racing = new Proxy(raw, {
-    get: (target, name) => {
-      if (name === 'write') return write;
-      const value = Reflect.get(target, name) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  }) as AuthzStore;
-  t = await startTestApp({ store: racing });
+  t = await startTestApp({ store: overriding(raw, { write }) });
   api = new Api(t.app);
 });
 afterAll(async () => {

@@ -3,12 +3,12 @@
 // group, cancelling a firm), so SpiceDB's own record of a change names who made it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { v1 } from '@authzed/authzed-node';
-import type { DeleteOptions, RelationshipFilter, WriteOptions } from '../src/domain/store-port.js';
+import type { RelationshipFilter } from '../src/domain/store-port.js';
 import type { SpiceDbApi } from '../src/spicedb/spicedb-api.js';
 import { SpiceDbStore } from '../src/spicedb/spicedb-store.js';
 import { Api } from './support/api.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { openTestStore } from './support/store.js';
+import { openTestStore, overriding } from './support/store.js';
 
 describe('the store sends the metadata with the request', () => {
   it('on a delete, every page of it', async () => {
@@ -34,13 +34,9 @@ describe('commands tag their clean-ups like their writes', () => {
   let api: Api;
   beforeAll(async () => {
     const raw = await openTestStore();
-    const recording = new Proxy(raw, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (prop === 'write') return (u: unknown, o?: WriteOptions) => (writes.push(o?.metadata), raw.write(u as never, o));
-        if (prop === 'deleteRelationships') return (f: RelationshipFilter, o?: DeleteOptions) => (deletes.push({ filter: f, metadata: o?.metadata }), raw.deleteRelationships(f, o));
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    const recording = overriding(raw, {
+      write: (updates, options) => (writes.push(options?.metadata), raw.write(updates, options)),
+      deleteRelationships: (filter, options) => (deletes.push({ filter, metadata: options?.metadata }), raw.deleteRelationships(filter, options)),
     });
     t = await startTestApp({ store: recording });
     api = new Api(t.app);

@@ -13,6 +13,17 @@ export const schemaText = (): string => readFileSync(SCHEMA_PATH, 'utf8');
 export const definitionsOf = (schema: string): string[] => [...schema.matchAll(/^definition (\w+)/gm)].map((m) => m[1]!);
 
 export const FULL: Consistency = { kind: 'fullyConsistent' };
+
+/** `store` with some of its methods replaced (to record, delay or race them); the rest as they are */
+export function overriding(store: AuthzStore, overrides: Partial<AuthzStore>): AuthzStore {
+  return new Proxy(store, {
+    get: (target, name) => {
+      if (name in overrides) return overrides[name as keyof AuthzStore];
+      const value = Reflect.get(target, name) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
 export const BACKEND: 'embedded' | 'server' = process.env.RAC_TEST_BACKEND === 'server' ? 'server' : 'embedded';
 /**
  * the embedded engine the suite runs: the npm package's, or rac-authz's own build when
