@@ -74,7 +74,7 @@ const envSchema = z.object({
 export class ConfigError extends Error {}
 
 /** an address only this machine can reach */
-export const isLoopback = (host: string): boolean => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === 'localhost';
+const isLoopback = (host: string): boolean => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === 'localhost';
 
 /** the shortest API key secret a server deployment accepts */
 export const MIN_SECRET = 8;

@@ -3,6 +3,7 @@
 // harmless). An import is not one transaction: a failed import may leave part of its lines
 // written; running it again completes it.
 import { z } from 'zod';
+import type { AuditSink } from './audit.js';
 import { ConflictError, InvalidRequestError, StoreRejectedError } from './errors.js';
 import { DEFINITIONS, isServiceObjectId } from './objects.js';
 import type { AuthzStore, Consistency, Relationship } from './store-port.js';
@@ -51,16 +52,39 @@ export interface ImportProgress {
   token: string;
 }
 
+/** who imports: `actor` names the API key (`key:<id>`); the import is one audit event */
+export interface Importer {
+  actor: string;
+  requestId: string;
+  audit: AuditSink;
+}
+
 /**
- * imports NDJSON lines into `progress` (how many relationships were written and the last
- * token, kept up to date batch by batch, so a caller still knows what landed when it fails)
+ * Imports NDJSON lines; returns how many relationships were written and the last token. One
+ * audit event records what was written, the whole import or the part before a refused line.
  */
-export async function importRelationships(
-  store: AuthzStore,
-  lines: AsyncIterable<string>,
-  metadata: Record<string, string>,
-  progress: ImportProgress = { imported: 0, token: '' },
-): Promise<ImportProgress> {
+export async function importRelationships(store: AuthzStore, lines: AsyncIterable<string>, by: Importer): Promise<ImportProgress> {
+  const operation = 'relationships.import';
+  const progress: ImportProgress = { imported: 0, token: '' };
+  try {
+    return await writeLines(store, lines, { actor: by.actor, operation, request_id: by.requestId }, progress);
+  } finally {
+    // a token: something was written
+    if (progress.token) {
+      by.audit.record({
+        actor: by.actor,
+        operation,
+        target: 'relationships',
+        after: { imported: progress.imported },
+        consistencyToken: progress.token,
+        requestId: by.requestId,
+      });
+    }
+  }
+}
+
+/** writes the lines in batches into `progress`, kept up to date batch by batch */
+async function writeLines(store: AuthzStore, lines: AsyncIterable<string>, metadata: Record<string, string>, progress: ImportProgress): Promise<ImportProgress> {
   let batch: ImportLine[] = [];
   let inBatch = new Set<string>();
   let lineNo = 0;

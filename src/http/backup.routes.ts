@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { AuditSink } from '../domain/audit.js';
-import { exportRelationships, importRelationships, type ImportProgress } from '../domain/backup.js';
+import { exportRelationships, importRelationships } from '../domain/backup.js';
 import type { Caller } from './auth.js';
 import { route, sendWrite, type RouteSpec } from './route.js';
 import { writeChunk } from './stream.js';
@@ -47,24 +47,8 @@ export function backupRoutes(store: AuthzStore, audit: AuditSink): RouteSpec[] {
       handler: async (req: Request, res: Response, { ctx }) => {
         const lines = createInterface({ input: req, crlfDelay: Infinity });
         const actor = `key:${(res.locals.caller as Caller).keyId}`;
-        const progress: ImportProgress = { imported: 0, token: '' };
-        try {
-          await importRelationships(store, lines, { actor, operation: 'relationships.import', request_id: ctx.requestId }, progress);
-        } finally {
-          // one audit event for what was written (a token: something was), the whole import or the
-          // part before a refused line
-          if (progress.token) {
-            audit.record({
-              actor,
-              operation: 'relationships.import',
-              target: 'relationships',
-              after: { imported: progress.imported },
-              consistencyToken: progress.token,
-              requestId: ctx.requestId,
-            });
-          }
-        }
-        sendWrite(res, 200, { imported: progress.imported }, progress.token);
+        const r = await importRelationships(store, lines, { actor, requestId: ctx.requestId, audit });
+        sendWrite(res, 200, { imported: r.imported }, r.token);
       },
     }),
   ];
