@@ -15,6 +15,9 @@ export default {
   // src/spicedb/embedded-ffi.ts, stopOnWorkerThread) keeps a worker thread busy for good; once
   // every test has run, the run ends anyway.
   forceExit: true,
+  // ... and its thread would hold jest's exit (libuv joins its worker threads at exit): jest's
+  // process ends at once when it exits (src/spicedb/exit-guard.ts)
+  globalSetup: '<rootDir>/test/support/exit-guard-setup.mjs',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],

@@ -14,6 +14,7 @@ import { accessSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { callStarted } from './exit-guard.js';
 import type { SpiceDbApi } from './spicedb-api.js';
 
 /** what koffi.load(...).func returns (the package does not export the type by name) */
@@ -111,13 +112,15 @@ function library(): Library {
 export function stopOnWorkerThread(fn: KoffiFunction, args: unknown[], ms = 10_000): Promise<unknown> {
   return new Promise((resolvePromise, reject) => {
     // An engine whose own work is stuck (a stalled lookup, see spicedb-store.ts) never stops: it
-    // is left behind, said so, and closing goes on (the process can still exit).
+    // is left behind, said so, and closing goes on (the process can still exit: exit-guard.ts).
     const timer = setTimeout(() => {
       process.emitWarning(`the embedded engine did not stop within ${ms} ms; it is left behind`);
       resolvePromise(undefined);
     }, ms);
     timer.unref();
+    const returned = callStarted();
     fn.async(...args, (callError: unknown, result: unknown) => {
+      returned();
       clearTimeout(timer);
       if (callError) reject(callError instanceof Error ? callError : new Error(String(callError)));
       else resolvePromise(result);
@@ -179,7 +182,9 @@ export function onWorkerThread(fn: KoffiFunction, freeBytes: KoffiFunction, lead
       const out: unknown[] = [null];
       const len: number[] = [0];
       const err: Array<string | null> = [null];
+      const returned = callStarted();
       fn.async(...leading, buf, buf.length, out, len, err, (callError: unknown) => {
+        returned();
         keepAlive(buf);
         if (callError) return reject(callError instanceof Error ? callError : new Error(String(callError)));
         const message = err[0];
