@@ -210,6 +210,10 @@ describe('bad input: 400 naming the field, never the SIN', () => {
     expect(inBody.body.errors).toEqual([{ path: 'consistency.atLeastAsFresh', message: 'is not a valid consistency token' }]);
     const lookup = await request(t.app).get('/v1/reps/A1B2C3D/clients').set(bearer(KEYS.check)).set('RAC-At-Least-As-Fresh', 'abc');
     expect(lookup.status).toBe(400);
+    expect(lookup.body.errors).toEqual([{ path: 'headers.RAC-At-Least-As-Fresh', message: 'is not a valid consistency token' }]);
+    const exported = await request(t.app).get('/v1/export').set(bearer(KEYS.ops)).set('RAC-At-Least-As-Fresh', 'abc');
+    expect(exported.status).toBe(400);
+    expect(exported.body.errors).toEqual([{ path: 'headers.RAC-At-Least-As-Fresh', message: 'is not a valid consistency token' }]);
   });
 
   it('a known path with another method: 405 with Allow', async () => {

@@ -16,6 +16,19 @@ export class InvalidRequestError extends DomainError {
   }
 }
 
+/**
+ * A consistency token the engine did not issue (400). The error names it `consistency token`; the
+ * http layer names it as the caller sent it (a header or a body field).
+ */
+export class UnknownConsistencyTokenError extends InvalidRequestError {
+  static readonly PATH = 'consistency token';
+  constructor() {
+    super('The consistency token is not one this service issued.', [
+      { path: UnknownConsistencyTokenError.PATH, message: 'is not a valid consistency token' },
+    ]);
+  }
+}
+
 /** The authorization engine could not answer (unreachable, overloaded): fail closed (503). */
 export class StoreUnavailableError extends DomainError {}
 

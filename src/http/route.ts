@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Scope } from '../config.js';
 import { actorSchema, type Actor } from '../domain/actor.js';
 import type { CommandContext } from '../domain/admin-kit.js';
-import { InvalidRequestError, StoreTimeoutError, StoreUnavailableError } from '../domain/errors.js';
+import { InvalidRequestError, StoreTimeoutError, StoreUnavailableError, UnknownConsistencyTokenError } from '../domain/errors.js';
 import type { Consistency } from '../domain/store-port.js';
 import { requireScope } from './auth.js';
 import { consistencyOf, TOKEN_HEADER } from './consistency.js';
@@ -70,14 +70,12 @@ function parseWithPrefix<T>(schema: z.ZodType<T> | undefined, value: unknown, pr
   throw new z.ZodError(r.error.issues.map((i) => ({ ...i, path: [...prefix, ...(i.path.length === 0 && whole ? [whole] : i.path)] })));
 }
 
-/**
- * A consistency token SpiceDB refused is named where the caller sent it: the store names the
- * header; a token from the body's `consistency` is named there.
- */
+/** A consistency token SpiceDB refused is named where the caller sent it: a header or the body. */
 function namingTokenSource(err: unknown, fromBody: boolean): unknown {
-  if (!(err instanceof InvalidRequestError) || !err.errors.some((e) => e.path === TOKEN_HEADER)) return err;
+  if (!(err instanceof UnknownConsistencyTokenError)) return err;
   const path = fromBody ? 'consistency.atLeastAsFresh' : `headers.${TOKEN_HEADER}`;
-  const named = new InvalidRequestError(err.message, err.errors.map((e) => (e.path === TOKEN_HEADER ? { ...e, path } : e)));
+  const from = UnknownConsistencyTokenError.PATH;
+  const named = new InvalidRequestError(err.message, err.errors.map((e) => (e.path === from ? { ...e, path } : e)));
   named.cause = err.cause;
   return named;
 }

@@ -5,7 +5,7 @@
 import {
   ConflictError,
   DomainError,
-  InvalidRequestError,
+  UnknownConsistencyTokenError,
   StoreInternalError,
   StoreRejectedError,
   StoreTimeoutError,
@@ -40,9 +40,7 @@ export function toDomainError(err: unknown, operation: string): DomainError {
   // the one InvalidArgument a caller causes: a consistency token SpiceDB did not issue
   const mapped =
     code === 'InvalidArgument' && /revision|zedtoken/i.test(message)
-      ? new InvalidRequestError('The consistency token is not one this service issued.', [
-          { path: 'RAC-At-Least-As-Fresh', message: 'is not a valid consistency token' },
-        ])
+      ? new UnknownConsistencyTokenError()
       : mapByCode(code, operation);
   // the engine's own words stay on `cause`, for the service's logs only
   mapped.cause = err;
