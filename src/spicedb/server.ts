@@ -8,6 +8,9 @@ import { deadlineInterceptor, v1 } from '@authzed/authzed-node';
 import { OpenStreams } from './open-streams.js';
 import type { SpiceDbApi } from './spicedb-api.js';
 
+/** grpc-js's client options, as authzed-node takes them */
+type ClientOptions = NonNullable<Parameters<typeof v1.NewClient>[4]>;
+
 // PreconnectServices.PERMISSIONS_SERVICE (the enum is not exported by the package)
 const PRECONNECT_PERMISSIONS = 1;
 const STREAM_DEADLINE_MS = 10 * 60_000;
@@ -16,6 +19,8 @@ export interface ServerOptions {
   endpoint: string;
   token: string;
   insecure: boolean;
+  /** TLS: trust this authority (PEM) instead of the system's */
+  caCert?: Buffer;
   /** per-call deadline, in milliseconds */
   deadlineMs: number;
 }
@@ -47,8 +52,7 @@ export const SERVICE_CONFIG = {
 };
 
 export function connectServer(o: ServerOptions): SpiceDbApi {
-  const security = o.insecure ? v1.ClientSecurity.INSECURE_PLAINTEXT_CREDENTIALS : v1.ClientSecurity.SECURE;
-  const client = v1.NewClient(o.token, channelTarget(o.endpoint), security, PRECONNECT_PERMISSIONS, {
+  const options: ClientOptions = {
     'grpc.service_config': JSON.stringify(SERVICE_CONFIG),
     // Keepalive pings no more often than SpiceDB accepts them: it runs grpc-go's default policy
     // (at most one ping per 5 minutes, none on an idle connection), and answers more with a GOAWAY
@@ -63,7 +67,14 @@ export function connectServer(o: ServerOptions): SpiceDbApi {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     // every unary call gets this deadline (streams are bounded by their consumer)
     interceptors: [deadlineInterceptor(o.deadlineMs)],
-  });
+  };
+  const target = channelTarget(o.endpoint);
+  // TLS unless told otherwise, against the system's authorities or the one SPICEDB_CA_CERT names
+  const client = o.insecure
+    ? v1.NewClient(o.token, target, v1.ClientSecurity.INSECURE_PLAINTEXT_CREDENTIALS, PRECONNECT_PERMISSIONS, options)
+    : o.caCert
+      ? v1.NewClientWithCustomCert(o.token, target, o.caCert, PRECONNECT_PERMISSIONS, options)
+      : v1.NewClient(o.token, target, v1.ClientSecurity.SECURE, PRECONNECT_PERMISSIONS, options);
   const p = client.promises;
   const streams = new OpenStreams();
   return {

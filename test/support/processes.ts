@@ -99,7 +99,7 @@ export const RAC_KEY = 'all-scopes-durability-key';
  * rac-authz from dist/ (npm run build), or from src/ through tsx with `fromSource`, against a
  * SpiceDB server: a port on 127.0.0.1, or an endpoint as SPICEDB_ENDPOINT takes it
  */
-export function startRacAuthz(port: number, spicedb: number | string, options: { fromSource?: boolean } = {}): Proc {
+export function startRacAuthz(port: number, spicedb: number | string, options: { fromSource?: boolean; env?: Record<string, string> } = {}): Proc {
   const main = options.fromSource ? ['--import', 'tsx', 'src/main.ts'] : ['dist/main.js'];
   return start(process.execPath, ['--enable-source-maps', ...main], {
     PORT: String(port),
@@ -111,6 +111,7 @@ export function startRacAuthz(port: number, spicedb: number | string, options: {
     RAC_API_KEYS: `check+admin+ops:${RAC_KEY}`,
     RAC_PSEUDONYM_KEY: 'durability-test-pseudonym-key-0123',
     LOG_LEVEL: 'warn',
+    ...options.env,
   });
 }
 
