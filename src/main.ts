@@ -64,7 +64,8 @@ async function main(): Promise<void> {
       try {
         await loadSchema();
       } catch (err) {
-        logger.warn({ err, retryInMs: delayMs }, 'SpiceDB not ready; will retry');
+        // the cause is SpiceDB's or the connection's own words (e.g. a certificate not trusted)
+        logger.warn({ err, cause: (err as Error)?.cause, retryInMs: delayMs }, 'SpiceDB not ready; will retry');
         setTimeout(() => void retry(Math.min(delayMs * 2, 5000)), delayMs);
       }
     };

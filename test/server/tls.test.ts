@@ -65,10 +65,10 @@ it("with SPICEDB_CA_CERT naming SpiceDB's authority: ready, writes and checks ov
 }, 90_000);
 
 it.each([
-  ['the system authorities only (SpiceDB is not trusted)', {}],
-  ['another authority', { SPICEDB_CA_CERT: join(dir, 'other-ca.pem') }],
-  ['plaintext against TLS', { SPICEDB_INSECURE: 'true' }],
-])('with %s: fails closed, /readyz 503, a check 503 and never allowed', async (_, env: Record<string, string>) => {
+  ['the system authorities only (SpiceDB is not trusted)', {}, /unable to verify the first certificate/],
+  ['another authority', { SPICEDB_CA_CERT: join(dir, 'other-ca.pem') }, /unable to verify the first certificate/],
+  ['plaintext against TLS', { SPICEDB_INSECURE: 'true' }, /UNAVAILABLE/],
+])('with %s: fails closed, /readyz 503, a check 503 and never allowed; the reason logged', async (_, env: Record<string, string>, logged: RegExp) => {
   const rac = await racAuthz(env);
   // up (its HTTP answers) but not ready: SpiceDB cannot be reached
   await waitFor('rac-authz answering', async () => (await fetch(`http://127.0.0.1:${rac.port}/healthz`)).status === 200, 60_000, rac.proc);
@@ -77,4 +77,13 @@ it.each([
   expect(checked.status).toBe(503);
   expect(checked.text).not.toContain('"allowed":true');
   expect(checked.text).not.toMatch(/certificate|x509|tls|ssl/i); // the reason stays in the service's log
+  // at start, while it retries, the connection's own words are in the log
+  const retried = () =>
+    rac.proc
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; cause?: { message?: string } })
+      .some((entry) => entry.msg === 'SpiceDB not ready; will retry' && logged.test(entry.cause?.message ?? ''));
+  await waitFor('the reason logged', async () => retried(), 5_000, rac.proc);
 }, 90_000);
