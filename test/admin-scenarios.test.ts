@@ -1,6 +1,7 @@
 // Admin API scenarios end to end: registration status, re-association, privileges, BN groups,
 // client authorizations and requests, lookups, consistency tokens and audit events.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as facts from '../src/domain/facts.js';
 import { Api } from './support/api.js';
 import request from 'supertest';
 import { bearer, KEYS, startTestApp, type TestApp } from './support/app.js';
@@ -280,6 +281,63 @@ describe('an employee is every association it holds in the business (business an
     expect(await reaches()).toBe(false);
     expect(await list()).toBe(false);
   });
+
+  it('an employee associated to BN groups only may submit authorization requests for the business, and nothing else of the business', async () => {
+    for (const role of ['junior_rep_limited', 'senior_admin']) {
+      const { f, o, rep, gid, path } = await fenced(role);
+      const ask = (permission: string) => api.check({ rep, permission, business: f.bn });
+      const requestFor = (id: string) =>
+        api.as(`rep:${rep}`, 'post', `/v1/businesses/${f.bn}/authorization-requests`, { client: { type: 'trust', id }, level: 1 });
+      expect(await ask('request_authorization')).toBe(true);
+      expect((await requestFor('T10000001')).status).toBe(201);
+      // the group's role gives no other business function (the business association does)
+      for (const other of ['view_employees', 'associate_representatives', 'manage_groups', 'view_client_list', 'access_mail']) {
+        expect({ role, other, allowed: await ask(other) }).toEqual({ role, other, allowed: false });
+      }
+      // disassociated from the business: every association ends, this one too; re-associated: back
+      await api.ok(200, o, 'post', `${path}/disassociate`);
+      expect(await ask('request_authorization')).toBe(false);
+      expect((await requestFor('T10000002')).status).toBe(403);
+      await api.ok(200, o, 'post', `${path}/reassociate`);
+      expect(await ask('request_authorization')).toBe(true);
+      // suspended: no business function; unsuspended: back
+      await api.ok(200, o, 'post', `/v1/businesses/${f.bn}/suspend`);
+      expect(await ask('request_authorization')).toBe(false);
+      await api.ok(200, o, 'post', `/v1/businesses/${f.bn}/unsuspend`);
+      expect(await ask('request_authorization')).toBe(true);
+      // out of the group: nothing
+      await api.ok(204, o, 'delete', `/v1/businesses/${f.bn}/groups/${gid}/employees/${rep}`);
+      expect(await ask('request_authorization')).toBe(false);
+      // in it again, then the group deleted: nothing
+      await api.ok(201, o, 'put', `/v1/businesses/${f.bn}/groups/${gid}/employees/${rep}`, { role });
+      expect(await ask('request_authorization')).toBe(true);
+      await api.ok(204, o, 'delete', `/v1/businesses/${f.bn}/groups/${gid}`);
+      expect(await ask('request_authorization')).toBe(false);
+      expect((await requestFor('T10000003')).status).toBe(403);
+    }
+  }, 60_000);
+
+  it('a group written before the business linked its groups gets its link when an employee is next associated to it', async () => {
+    const { f, o, rep, gid } = await fenced('junior_rep_limited');
+    const ask = () => api.check({ rep, permission: 'request_authorization', business: f.bn });
+    expect(await ask()).toBe(true);
+    // as an older version left it: the group without the business's link
+    await t.store.write([{ operation: 'delete', relationship: facts.groupLink(f.bn, gid) }]);
+    // written past the API (no token to read it with): asked fully consistent
+    expect(await api.check({ rep, permission: 'request_authorization', business: f.bn, consistency: { fullyConsistent: true } })).toBe(false);
+    await api.ok(200, o, 'put', `/v1/businesses/${f.bn}/groups/${gid}/employees/${rep}`, { role: 'junior_rep_limited' });
+    expect(await ask()).toBe(true);
+  });
+
+  it('a cancelled registration ends a group-only employee\'s right to submit requests, and a new registration starts without it', async () => {
+    const { f, o, rep } = await fenced('junior_rep');
+    const ask = () => api.check({ rep, permission: 'request_authorization', business: f.bn });
+    expect(await ask()).toBe(true);
+    await api.ok(200, o, 'post', `/v1/businesses/${f.bn}/cancel`);
+    expect(await ask()).toBe(false);
+    await api.ok(201, o, 'post', '/v1/businesses', { bn: f.bn, name: 'Again' });
+    expect(await ask()).toBe(false);
+  }, 30_000);
 
   it('a group-only junior_rep_limited can never hold a privilege (409); a rep with no association at all is 404', async () => {
     const { f, path } = await fenced('junior_rep_limited');

@@ -1,6 +1,7 @@
 // A representative's removal of a client's authorization is decided on what it reaches at the
 // moment of the check; what that reach rests on is asserted again at the write (preconditions),
 // so a revocation that lands in between makes the removal fail (409) instead of going through.
+// The same for an authorization request by an employee associated to a BN group only.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as facts from '../src/domain/facts.js';
 import type { RelationshipUpdate, WriteOptions } from '../src/domain/store-port.js';
@@ -11,13 +12,14 @@ import { openTestStore, overriding } from './support/store.js';
 const SIN = '046454286';
 let t: TestApp;
 let api: Api;
-/** run once, just before the next authorization.remove write reaches the store */
+/** run once, just before the next write of operation `raced` reaches the store */
 let meanwhile: (() => Promise<void>) | undefined;
+let raced = 'authorization.remove';
 
 beforeAll(async () => {
   const raw = await openTestStore();
   const write = async (updates: RelationshipUpdate[], options?: WriteOptions) => {
-    const run = options?.metadata?.operation === 'authorization.remove' ? meanwhile : undefined;
+    const run = options?.metadata?.operation === raced ? meanwhile : undefined;
     if (run) {
       meanwhile = undefined;
       await run();
@@ -74,5 +76,45 @@ describe("a rep's removal of a client's authorization, raced by a revocation", (
     const f = await firmWithClient();
     await api.ok(204, `rep:${f.rep}`, 'delete', f.path);
     expect(await f.reaches()).toBe(false);
+  });
+});
+
+describe('an authorization request by an employee of a BN group only, raced by a revocation', () => {
+  async function groupOnly() {
+    const f = await firmWithClient();
+    const g = await api.ok(201, `rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Requests' });
+    const rep = `RGR${f.bn.slice(-3)}0`;
+    const groupPath = `/v1/businesses/${f.bn}/groups/${g.body.groupId}`;
+    await api.ok(201, `rep:${f.owner}`, 'put', `${groupPath}/employees/${rep}`, { role: 'junior_rep_limited' });
+    const trust = `T2${f.bn.slice(-7)}`; // one client per firm
+    const submit = () => api.as(`rep:${rep}`, 'post', `/v1/businesses/${f.bn}/authorization-requests`, { client: { type: 'trust', id: trust }, level: 1 });
+    const pending = async () => (await api.ok(200, `client:trust:${trust}`, 'get', `/v1/clients/trust/${trust}/authorizations`)).body.pendingRequests;
+    return { ...f, rep, groupId: g.body.groupId as string, groupPath, submit, pending };
+  }
+
+  type Firm = Awaited<ReturnType<typeof groupOnly>>;
+  it.each([
+    // the group's deletion as its first write leaves it: link and fence gone, associations not yet cleaned up
+    ['the group is deleted', (f: Firm) => t.store.write(facts.group(f.bn, f.groupId).map((relationship) => ({ operation: 'delete' as const, relationship })))],
+    ['the employee leaves the group', (f: Firm) => api.ok(204, `rep:${f.owner}`, 'delete', `${f.groupPath}/employees/${f.rep}`)],
+  ])('%s between the check and the write: 409, no request pending', async (_what, revocation) => {
+    const f = await groupOnly();
+    raced = 'authorization.request';
+    meanwhile = async () => {
+      await revocation(f);
+    };
+    try {
+      const res = await f.submit();
+      expect(res.status).toBe(409);
+      expect(await f.pending()).toEqual([]);
+    } finally {
+      raced = 'authorization.remove';
+    }
+  });
+
+  it('with nothing in between, the request is pending', async () => {
+    const f = await groupOnly();
+    expect((await f.submit()).status).toBe(201);
+    expect(await f.pending()).toEqual([expect.objectContaining({ business: f.bn, level: 1 })]);
   });
 });

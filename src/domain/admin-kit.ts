@@ -5,7 +5,7 @@ import { actorLabel, type Actor } from './actor.js';
 import type { AuditSink } from './audit.js';
 import { ForbiddenActorError } from './errors.js';
 import * as facts from './facts.js';
-import { groupAssociationsUnchanged, mustExist, mustNotExist, readAssociations, readEmployee, roleUnchanged } from './firm-state.js';
+import { groupAssociationsUnchanged, mustExist, mustNotExist, readAssociations, readEmployee, readLinkedGroupIds, roleUnchanged } from './firm-state.js';
 import { businessObject, clientObject, repObject, type ClientKey } from './objects.js';
 import type { BusinessFunction } from './permissions.js';
 import type { Pseudonymizer } from './pseudonym.js';
@@ -85,6 +85,26 @@ export class AdminKit {
     pre.push(mustExist(facts.registered(bn)));
     if (operating) pre.push(mustNotExist(facts.suspended(bn)));
     return pre;
+  }
+
+  /**
+   * Preconditions that keep request_authorization true at write time, which any association in
+   * force grants: the business association's (actorStillAllowed) when the actor holds one; else
+   * its associations in the business's linked BN groups, with those links.
+   */
+  async actorStillAssociated(bn: string, repId: string): Promise<Precondition[]> {
+    const a = await readAssociations(this.store, bn, repId, FRESHEST);
+    if (a.business.role) return this.actorStillAllowed(bn, repId);
+    const linked = new Set(await readLinkedGroupIds(this.store, bn, FRESHEST));
+    const groups = a.groups.filter((g) => linked.has(g.groupId));
+    if (groups.length === 0) throw new ForbiddenActorError(`the actor is not associated to business ${bn}`);
+    return [
+      ...groupAssociationsUnchanged(bn, repId, { ...a, groups }),
+      ...groups.map((g) => mustExist(facts.groupLink(bn, g.groupId))),
+      mustNotExist(facts.disassociated(bn, repId)),
+      mustExist(facts.registered(bn)),
+      mustNotExist(facts.suspended(bn)),
+    ];
   }
 
   /**

@@ -162,7 +162,7 @@ export class AuthorizationCommands {
     const actor = this.kit.repActor(ctx);
     this.validate(client, level);
     await this.kit.authorizeOnBusiness(actor, bn, ['request_authorization']);
-    const pre = await this.kit.actorStillAllowed(bn, actor);
+    const pre = await this.kit.actorStillAssociated(bn, actor);
     const expiresAt = new Date(this.kit.now().getTime() + REQUEST_LIFETIME_MS);
     const updates = levelsOf(client)
       .filter((l) => l !== level)

@@ -48,11 +48,19 @@ export const privilege = (bn: string, repId: string, p: Privilege): Relationship
   subject: repObject(repId),
 });
 
-/** the two relationships that make a group exist: its business and its fence */
+/**
+ * the relationships that make a group exist, written and removed in one write: its business, its
+ * fence, and the business's link to it (read by request_authorization). Groups written before
+ * the link existed get it when an employee is next associated to them.
+ */
 export const group = (bn: string, groupId: string): Relationship[] => [
   { resource: groupObject(bn, groupId), relation: 'business', subject: businessObject(bn) },
   { resource: groupObject(bn, groupId), relation: 'fence', subject: EVERY_REP },
+  groupLink(bn, groupId),
 ];
+/** the business's link to one of its groups */
+export const groupLink = (bn: string, groupId: string): Relationship => ({ resource: businessObject(bn), relation: 'group', subject: groupObject(bn, groupId) });
+
 export const groupAssociation = (bn: string, groupId: string, repId: string, r: GroupRole): Relationship => ({
   resource: groupObject(bn, groupId),
   relation: r,

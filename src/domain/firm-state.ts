@@ -139,6 +139,13 @@ export async function readGroupAssociation(
   return rels.find((r) => r.relation !== 'fence')?.relation as facts.GroupRole | undefined;
 }
 
+/** the ids of the groups a business links to (facts.groupLink; groups from before the link lack it) */
+export async function readLinkedGroupIds(store: AuthzStore, bn: string, consistency: Consistency): Promise<string[]> {
+  const b = businessObject(bn);
+  const rels = await collect(store.readRelationships({ resourceType: b.type, resourceId: b.id, relation: 'group' }, consistency));
+  return rels.map((r) => r.subject.id.slice(bn.length + 1)).sort();
+}
+
 /** the ids of the groups of a business */
 export async function readGroupIds(store: AuthzStore, bn: string, consistency: Consistency): Promise<string[]> {
   const b = businessObject(bn);

@@ -102,7 +102,8 @@ export class GroupCommands {
       pre.push(mustExist(facts.role(bn, repId, employee.role)));
     }
     const updates: RelationshipUpdate[] = GROUP_ROLES.filter((r) => r !== wanted).map((r) => del(facts.groupAssociation(bn, groupId, repId, r)));
-    updates.push(touch(facts.groupAssociation(bn, groupId, repId, wanted)));
+    // a group from before the business linked its groups gets its link here (see facts.group)
+    updates.push(touch(facts.groupAssociation(bn, groupId, repId, wanted)), touch(facts.groupLink(bn, groupId)));
     if (current) pre.push(mustExist(facts.groupAssociation(bn, groupId, repId, current)));
     const token = await this.kit.write(ctx, 'group.employee.put', `bn_group:${groupObject(bn, groupId).id}/rep:${repId}`, updates, pre, {
       before: current ? { role: current } : null,
