@@ -28,6 +28,8 @@ export interface Config {
         insecure: boolean;
         /** the certificate(s) of the authority that signed SpiceDB's (PEM), instead of the system's */
         caCert?: Buffer;
+        /** the name SpiceDB's certificate must carry, instead of the endpoint's host */
+        tlsServerName?: string;
         deadlineMs: number;
       };
   apiKeys: ApiKey[];
@@ -66,6 +68,11 @@ const envSchema = z.object({
   SPICEDB_INSECURE: z.enum(['true', 'false']).default('false'),
   /** a PEM file: the authority that signed SpiceDB's TLS certificate (a private cluster's) */
   SPICEDB_CA_CERT: z.string().min(1).optional(),
+  /** the DNS name SpiceDB's certificate must carry (an endpoint by address, or a list of nodes) */
+  SPICEDB_TLS_SERVER_NAME: z
+    .string()
+    .regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'must be a DNS name')
+    .optional(),
   /** per-call deadline to the SpiceDB server, kept well under the HTTP timeout */
   SPICEDB_DEADLINE_MS: z.coerce.number().int().min(10).max(20_000).default(2000),
   RAC_API_KEYS: z.string().optional(),
@@ -143,16 +150,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (!e.SPICEDB_TOKEN) throw new ConfigError('SPICEDB_TOKEN is required with SPICEDB_ENDPOINT');
     const insecure = e.SPICEDB_INSECURE === 'true';
     if (insecure && e.SPICEDB_CA_CERT) throw new ConfigError('SPICEDB_CA_CERT and SPICEDB_INSECURE=true: a plaintext connection has no certificate');
+    if (insecure && e.SPICEDB_TLS_SERVER_NAME) throw new ConfigError('SPICEDB_TLS_SERVER_NAME and SPICEDB_INSECURE=true: a plaintext connection has no certificate');
     spicedb = {
       backend: 'server',
       endpoint: e.SPICEDB_ENDPOINT,
       token: e.SPICEDB_TOKEN,
       insecure,
       ...(e.SPICEDB_CA_CERT ? { caCert: readCaCert(e.SPICEDB_CA_CERT) } : {}),
+      ...(e.SPICEDB_TLS_SERVER_NAME ? { tlsServerName: e.SPICEDB_TLS_SERVER_NAME } : {}),
       deadlineMs: e.SPICEDB_DEADLINE_MS,
     };
-  } else if (e.SPICEDB_CA_CERT) {
-    throw new ConfigError('SPICEDB_CA_CERT is for a SpiceDB server: set SPICEDB_ENDPOINT too');
+  } else if (e.SPICEDB_CA_CERT || e.SPICEDB_TLS_SERVER_NAME) {
+    throw new ConfigError(`${e.SPICEDB_CA_CERT ? 'SPICEDB_CA_CERT' : 'SPICEDB_TLS_SERVER_NAME'} is for a SpiceDB server: set SPICEDB_ENDPOINT too`);
   }
   if (!e.RAC_PSEUDONYM_KEY && spicedb.backend === 'server') {
     // refs stored in a durable SpiceDB must survive restarts: a random key would orphan them

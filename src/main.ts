@@ -9,7 +9,7 @@ import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
 import { createAuditLogger, createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { connectStore, defaultDecisionCacheSize, openStore, serviceStore } from './spicedb/index.js';
+import { connectStore, defaultDecisionCacheSize, exitOnFatalError, openStore, serviceStore } from './spicedb/index.js';
 
 const SCHEMA_URL = new URL('../schema.zed', import.meta.url);
 
@@ -109,6 +109,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
+
+// a fatal error exits through process.exit, which a stuck engine call cannot hold (exit-guard.ts)
+exitOnFatalError((err) => process.stderr.write(`rac-authz: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
 
 main().catch((err: unknown) => {
   process.stderr.write(`rac-authz: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -335,6 +335,10 @@ describe('an employee is every association it holds in the business (business an
     expect(await ask()).toBe(true);
     await api.ok(200, o, 'post', `/v1/businesses/${f.bn}/cancel`);
     expect(await ask()).toBe(false);
+    // the cancellation removed the business's links to its groups with the groups
+    const links = [];
+    for await (const r of t.store.readRelationships({ resourceType: 'business', resourceId: f.bn, relation: 'group' }, { kind: 'fullyConsistent' })) links.push(r);
+    expect(links).toEqual([]);
     await api.ok(201, o, 'post', '/v1/businesses', { bn: f.bn, name: 'Again' });
     expect(await ask()).toBe(false);
   }, 30_000);

@@ -140,7 +140,7 @@ describe('export and import', () => {
   });
 
   it.each([
-    ['a subject type the relation does not allow', { resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'business', id: '135792468' } }],
+    ['a subject type the relation does not allow', { resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'business', id: '246813579' } }],
     ['an unknown relation', { resource: { type: 'business', id: '246813579' }, relation: 'landlord', subject: { type: 'rep', id: 'A1B2C3D' } }],
     ['an unknown subject relation', { resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'rep', id: 'A1B2C3D', relation: 'boss' } }],
     ['an expiry on a relation without one', { resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'rep', id: 'A1B2C3D' }, expiresAt: '2099-01-01T00:00:00Z' }],
@@ -152,6 +152,42 @@ describe('export and import', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.errors).toEqual([{ path: 'line 3', message: expect.any(String) }]);
     expect(res.body.detail).toContain('1 were imported');
+  });
+
+  it.each([
+    ["a business linked to another firm's group", { resource: { type: 'business', id: '246813579' }, relation: 'group', subject: { type: 'bn_group', id: '135792468_g1' } }],
+    ['a group naming another business', { resource: { type: 'bn_group', id: '135792468_g1' }, relation: 'business', subject: { type: 'business', id: '246813579' } }],
+    ["an authorization record of one firm naming another", { resource: { type: 'authorization', id: 'trust_T24681357_135792468' }, relation: 'business', subject: { type: 'business', id: '246813579' } }],
+    ["an authorization record fenced into another firm's group", { resource: { type: 'authorization', id: 'trust_T24681357_135792468' }, relation: 'group', subject: { type: 'bn_group', id: '246813579_g1' } }],
+    ["a client's edge to another client's record", { resource: { type: 'trust_client', id: 'T24681357' }, relation: 'business_level_1', subject: { type: 'authorization', id: 'trust_T13572468_135792468' } }],
+    ["a client's edge to a record of another client type", { resource: { type: 'business_client', id: '135792468' }, relation: 'business_level_1', subject: { type: 'authorization', id: 'trust_T13572468_135792468' } }],
+  ])('a line linking objects the service never links (%s): 400 naming it, nothing of it written', async (_label, bad) => {
+    const res = await importing(`${line(bad)}\n`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'line 1', message: 'is not a relationship as GET /v1/export writes them' }]);
+  });
+
+  it("a file from before the business linked its groups: the links come with the groups' lines, not counted", async () => {
+    const bn = '975318642';
+    const group = { type: 'bn_group', id: `${bn}_g7` };
+    const lines = [
+      line({ resource: { type: 'business', id: bn }, relation: 'registered', subject: { type: 'rep', id: '*' } }),
+      line({ resource: { type: 'business', id: bn }, relation: 'owner', subject: { type: 'rep', id: 'OLDOWN1' } }),
+      line({ resource: group, relation: 'business', subject: { type: 'business', id: bn } }),
+      line({ resource: group, relation: 'fence', subject: { type: 'rep', id: '*' } }),
+      line({ resource: group, relation: 'junior_rep_limited', subject: { type: 'rep', id: 'OLDLIM1' } }),
+    ];
+    const res = await importing(`${lines.join('\n')}\n`);
+    expect(res.status).toBe(200);
+    expect(res.body.imported).toBe(lines.length);
+    const link = line({ resource: { type: 'business', id: bn }, relation: 'group', subject: group });
+    expect(await exportedLines(res.body.consistencyToken)).toContain(link);
+    const asked = await request(target.app)
+      .post('/v1/check')
+      .set(bearer(KEYS.check))
+      .set('RAC-At-Least-As-Fresh', res.body.consistencyToken)
+      .send({ rep: 'OLDLIM1', permission: 'request_authorization', business: bn });
+    expect(asked.body.allowed).toBe(true);
   });
 
   it.each([

@@ -77,7 +77,7 @@ describe('configuration', () => {
     expect(c.ephemeralPseudonymKey).toBe(false);
   });
 
-  it("SPICEDB_CA_CERT: TLS trusting that authority's PEM file; refused unreadable, not PEM, plaintext or embedded", () => {
+  it("SPICEDB_CA_CERT: TLS trusting that authority's PEM file; refused unreadable, not PEM, plaintext or embedded; SPICEDB_TLS_SERVER_NAME", () => {
     const dir = mkdtempSync(join(tmpdir(), 'rac-ca-'));
     try {
       const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -101,6 +101,11 @@ describe('configuration', () => {
       expect(refused({ ...server, SPICEDB_CA_CERT: join(dir, 'key.pem') })).toBe('SPICEDB_CA_CERT: the file holds no PEM certificate');
       expect(refused({ ...server, SPICEDB_INSECURE: 'true', SPICEDB_CA_CERT: join(dir, 'ca.pem') })).toContain('SPICEDB_CA_CERT and SPICEDB_INSECURE=true');
       expect(refused({ SPICEDB_CA_CERT: join(dir, 'ca.pem') })).toContain('set SPICEDB_ENDPOINT too');
+      // the name SpiceDB's certificate carries, for an endpoint by address or a list of nodes
+      expect(loadConfig({ ...server, SPICEDB_TLS_SERVER_NAME: 'spicedb.internal' }).spicedb).toMatchObject({ tlsServerName: 'spicedb.internal' });
+      expect(refused({ ...server, SPICEDB_TLS_SERVER_NAME: 'not a name' })).toBe('SPICEDB_TLS_SERVER_NAME: must be a DNS name');
+      expect(refused({ ...server, SPICEDB_INSECURE: 'true', SPICEDB_TLS_SERVER_NAME: 'spicedb.internal' })).toContain('SPICEDB_TLS_SERVER_NAME and SPICEDB_INSECURE=true');
+      expect(refused({ SPICEDB_TLS_SERVER_NAME: 'spicedb.internal' })).toContain('SPICEDB_TLS_SERVER_NAME is for a SpiceDB server');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -31,20 +31,47 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<Ran> {
 }
 
 describe('exit with an engine call stuck (Linux: the call sleeps in its C library)', () => {
-  it('a process ends at once with its exit code; later exit listeners run, one exiting again', async () => {
-    const r = await run(['--import', 'tsx', 'test/support/exit-with-stuck-call.ts', '60'], { NODE_OPTIONS: '' });
+  const child = (how: string) => run(['--import', 'tsx', 'test/support/exit-with-stuck-call.ts', '60', how], { NODE_OPTIONS: '' });
+
+  it('process.exit: ends at once with its code; later exit listeners run, one exiting again', async () => {
+    const r = await child('exit');
     expect(r.err).toContain('the embedded engine did not stop within 100 ms; it is left behind');
     expect(r.out).toContain('later exit listener ran with 7');
     expect(r.code).toBe(7);
     expect(r.ms).toBeLessThan(20_000);
   }, 60_000);
 
-  it('jest ends after a test file left a call behind (its global setup)', async () => {
-    const jest = [ROOT + 'node_modules/jest/bin/jest.js', '--ci', '--testMatch', '**/fixtures/left-behind.fixture.ts', '--testPathIgnorePatterns', '/node_modules/'];
-    const r = await run(jest, { NODE_OPTIONS: '--experimental-vm-modules' });
+  it("process.exit('7'), a code as a string: the same code", async () => {
+    const r = await child('exit-string');
+    expect(r.code).toBe(7);
+    expect(r.ms).toBeLessThan(20_000);
+  }, 60_000);
+
+  it('an exception nobody caught, with the service\'s fatal-error handler: ends at once, code 1, the error said', async () => {
+    const r = await child('throw');
+    expect(r.err).toContain('fatal: nobody caught this');
+    expect(r.code).toBe(1);
+    expect(r.ms).toBeLessThan(20_000);
+  }, 60_000);
+
+  const jest = (env: Record<string, string>) =>
+    run(
+      [ROOT + 'node_modules/jest/bin/jest.js', '--ci', '--testMatch', '**/fixtures/left-behind.fixture.ts', '--testPathIgnorePatterns', '/node_modules/'],
+      { NODE_OPTIONS: '--experimental-vm-modules', ...env },
+    );
+
+  it('jest ends after a test file left a call behind (its global setup), code 0', async () => {
+    const r = await jest({ FIXTURE_FAIL: '' });
     expect(r.err).toContain('1 passed, 1 total');
     expect(r.err).toContain('it is left behind');
     expect(r.code).toBe(0);
+    expect(r.ms).toBeLessThan(30_000);
+  }, 60_000);
+
+  it('... and with the test failing, code 1', async () => {
+    const r = await jest({ FIXTURE_FAIL: '1' });
+    expect(r.err).toContain('1 failed, 1 total');
+    expect(r.code).toBe(1);
     expect(r.ms).toBeLessThan(30_000);
   }, 60_000);
 });

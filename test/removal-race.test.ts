@@ -4,7 +4,7 @@
 // The same for an authorization request by an employee associated to a BN group only.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as facts from '../src/domain/facts.js';
-import type { RelationshipUpdate, WriteOptions } from '../src/domain/store-port.js';
+import type { CheckQuery, Consistency, RelationshipUpdate, WriteOptions } from '../src/domain/store-port.js';
 import { Api } from './support/api.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { openTestStore, overriding } from './support/store.js';
@@ -15,6 +15,8 @@ let api: Api;
 /** run once, just before the next write of operation `raced` reaches the store */
 let meanwhile: (() => Promise<void>) | undefined;
 let raced = 'authorization.remove';
+/** run once, just after the next bulk check (an admin command's permission check) is answered */
+let afterCheck: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   const raw = await openTestStore();
@@ -26,8 +28,17 @@ beforeAll(async () => {
     }
     return raw.write(updates, options);
   };
-  // the store as it is, its write delayed by what happens meanwhile
-  t = await startTestApp({ store: overriding(raw, { write }) });
+  const checkBulk = async (queries: CheckQuery[], consistency: Consistency) => {
+    const answer = await raw.checkBulk(queries, consistency);
+    const run = afterCheck;
+    if (run) {
+      afterCheck = undefined;
+      await run();
+    }
+    return answer;
+  };
+  // the store as it is, its write delayed by what happens meanwhile, its check's answer too
+  t = await startTestApp({ store: overriding(raw, { write, checkBulk }) });
   api = new Api(t.app);
 });
 afterAll(async () => {
@@ -97,18 +108,34 @@ describe('an authorization request by an employee of a BN group only, raced by a
     // the group's deletion as its first write leaves it: link and fence gone, associations not yet cleaned up
     ['the group is deleted', (f: Firm) => t.store.write(facts.group(f.bn, f.groupId).map((relationship) => ({ operation: 'delete' as const, relationship })))],
     ['the employee leaves the group', (f: Firm) => api.ok(204, `rep:${f.owner}`, 'delete', `${f.groupPath}/employees/${f.rep}`)],
-  ])('%s between the check and the write: 409, no request pending', async (_what, revocation) => {
-    const f = await groupOnly();
-    raced = 'authorization.request';
-    meanwhile = async () => {
-      await revocation(f);
-    };
-    try {
-      const res = await f.submit();
-      expect(res.status).toBe(409);
-      expect(await f.pending()).toEqual([]);
-    } finally {
-      raced = 'authorization.remove';
+    [
+      // a `member` association gives a rep with no business role nothing: it keeps no request alive
+      'the employee leaves the group, a `member` association left over in another',
+      async (f: Firm) => {
+        const other = await api.ok(201, `rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Leftover' });
+        await t.store.write([{ operation: 'touch', relationship: facts.groupAssociation(f.bn, other.body.groupId, f.rep, 'member') }]);
+        await api.ok(204, `rep:${f.owner}`, 'delete', `${f.groupPath}/employees/${f.rep}`);
+      },
+    ],
+  ])('%s after the check: refused (just after it: 403 at the read; just before the write: 409), no request pending', async (_what, revocation) => {
+    for (const when of ['after the check', 'before the write']) {
+      const f = await groupOnly();
+      const run = async () => {
+        await revocation(f);
+      };
+      if (when === 'after the check') afterCheck = run;
+      else {
+        raced = 'authorization.request';
+        meanwhile = run;
+      }
+      try {
+        const res = await f.submit();
+        expect({ when, status: res.status }).toEqual({ when, status: when === 'after the check' ? 403 : 409 });
+        expect(await f.pending()).toEqual([]);
+      } finally {
+        raced = 'authorization.remove';
+        afterCheck = undefined;
+      }
     }
   });
 

@@ -90,17 +90,18 @@ export class AdminKit {
   /**
    * Preconditions that keep request_authorization true at write time, which any association in
    * force grants: the business association's (actorStillAllowed) when the actor holds one; else
-   * its associations in the business's linked BN groups, with those links.
+   * its associations with a role of their own (a `member` association is worth nothing without a
+   * business role) in the business's linked BN groups, with those groups' links and fences.
    */
   async actorStillAssociated(bn: string, repId: string): Promise<Precondition[]> {
     const a = await readAssociations(this.store, bn, repId, FRESHEST);
     if (a.business.role) return this.actorStillAllowed(bn, repId);
     const linked = new Set(await readLinkedGroupIds(this.store, bn, FRESHEST));
-    const groups = a.groups.filter((g) => linked.has(g.groupId));
+    const groups = a.groups.filter((g) => g.role !== 'member' && linked.has(g.groupId));
     if (groups.length === 0) throw new ForbiddenActorError(`the actor is not associated to business ${bn}`);
     return [
       ...groupAssociationsUnchanged(bn, repId, { ...a, groups }),
-      ...groups.map((g) => mustExist(facts.groupLink(bn, g.groupId))),
+      ...groups.flatMap((g) => facts.group(bn, g.groupId).map(mustExist)),
       mustNotExist(facts.disassociated(bn, repId)),
       mustExist(facts.registered(bn)),
       mustNotExist(facts.suspended(bn)),

@@ -19,7 +19,38 @@ export const relationshipLineSchema = z
   })
   .strict()
   // ids as the service writes them (objects.ts): never a raw SIN, a SIN-like group id or name
-  .refine((l) => isServiceObjectId(l.resource.type, l.resource.id) && isServiceObjectId(l.subject.type, l.subject.id));
+  .refine((l) => isServiceObjectId(l.resource.type, l.resource.id) && isServiceObjectId(l.subject.type, l.subject.id))
+  // and linked as it links them: never one firm's object to another's, or a client to another's record
+  .refine((l) => sameFirm(l.resource, l.subject) && ownRecord(l.resource, l.subject));
+
+type Ref = { type: (typeof DEFINITIONS)[number]; id: string };
+
+/** the BN of the firm a business, a BN group or an authorization record belongs to (by its id) */
+const firmOf = (o: Ref): string | undefined =>
+  o.type === 'business' ? o.id : o.type === 'bn_group' ? o.id.slice(0, 9) : o.type === 'authorization' ? o.id.slice(-9) : undefined;
+
+/** two of the firm objects above, related, are one firm's (a group's business, a record's group, …) */
+const sameFirm = (a: Ref, b: Ref): boolean => {
+  const [x, y] = [firmOf(a), firmOf(b)];
+  return x === undefined || y === undefined || x === y;
+};
+
+const CLIENT_KINDS: Partial<Record<Ref['type'], string>> = { individual_client: 'individual', business_client: 'business', trust_client: 'trust' };
+
+/** a client's edge to an authorization record goes to that client's own record */
+const ownRecord = (resource: Ref, subject: Ref): boolean => {
+  const kind = CLIENT_KINDS[resource.type];
+  return kind === undefined || subject.type !== 'authorization' || subject.id.startsWith(`${kind}_${resource.id}_`);
+};
+
+/**
+ * A group's business line brings the business's link to the group (facts.groupLink), which files
+ * exported before the link existed lack; written with it, not counted as imported.
+ */
+function derivedLink(r: Relationship): Relationship | undefined {
+  if (r.resource.type !== 'bn_group' || r.relation !== 'business' || r.subject.type !== 'business') return undefined;
+  return { resource: { type: 'business', id: r.subject.id }, relation: 'group', subject: { type: 'bn_group', id: r.resource.id } };
+}
 
 export async function* exportRelationships(store: AuthzStore, consistency: Consistency): AsyncIterable<string> {
   for (const type of DEFINITIONS) {
@@ -35,6 +66,8 @@ export const MAX_LINE = 64 * 1024;
 interface ImportLine {
   lineNo: number;
   relationship: Relationship;
+  /** written because of the line, not in the file (derivedLink) */
+  derived?: true;
 }
 
 /** what SpiceDB takes at most once in one write: the relationship without its expiry */
@@ -94,7 +127,7 @@ async function writeLines(store: AuthzStore, lines: AsyncIterable<string>, metad
     try {
       const res = await store.write(part.map((l) => ({ operation: 'touch', relationship: l.relationship })), { metadata });
       progress.token = res.token;
-      progress.imported += part.length;
+      progress.imported += part.filter((l) => !l.derived).length;
     } catch (err) {
       if (!refusedBySchema(err)) throw err;
       if (part.length === 1) {
@@ -138,7 +171,13 @@ async function writeLines(store: AuthzStore, lines: AsyncIterable<string>, metad
     if (inBatch.has(key)) await flush();
     batch.push({ lineNo, relationship });
     inBatch.add(key);
-    if (batch.length >= IMPORT_BATCH) await flush();
+    const link = derivedLink(relationship);
+    if (link && !inBatch.has(identity(link))) {
+      batch.push({ lineNo, relationship: link, derived: true });
+      inBatch.add(identity(link));
+    }
+    // a line adds at most two: a batch stays within SpiceDB's 1000 updates a write
+    if (batch.length >= IMPORT_BATCH - 1) await flush();
   }
   await flush();
   // every write answers a token: with nothing imported, an empty write's

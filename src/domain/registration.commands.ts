@@ -11,8 +11,7 @@ import type { Relationship } from './store-port.js';
 
 const nameRel = (bn: string, name: string): Relationship => ({ resource: businessObject(bn), relation: 'name', subject: nameObject(name) });
 
-/** what is left of a firm's own relationships: roles, disassociations, privileges */
-/** the business's relations a cancellation removes: associations, privileges, its groups' links */
+/** a firm's own relationships, which a cancellation removes: roles, disassociations, privileges, its groups' links */
 const FIRM_RELATIONS = [...ROLES, 'disassociated', ...PRIVILEGES, 'group'];
 
 export class RegistrationCommands {

@@ -14,7 +14,7 @@ import { accessSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { callStarted } from './exit-guard.js';
+import { callAsync } from './exit-guard.js';
 import type { SpiceDbApi } from './spicedb-api.js';
 
 /** what koffi.load(...).func returns (the package does not export the type by name) */
@@ -118,13 +118,16 @@ export function stopOnWorkerThread(fn: KoffiFunction, args: unknown[], ms = 10_0
       resolvePromise(undefined);
     }, ms);
     timer.unref();
-    const returned = callStarted();
-    fn.async(...args, (callError: unknown, result: unknown) => {
-      returned();
-      clearTimeout(timer);
-      if (callError) reject(callError instanceof Error ? callError : new Error(String(callError)));
-      else resolvePromise(result);
-    });
+    try {
+      callAsync(fn, args, (callError: unknown, result: unknown) => {
+        clearTimeout(timer);
+        if (callError) reject(callError instanceof Error ? callError : new Error(String(callError)));
+        else resolvePromise(result);
+      });
+    } catch (err) {
+      clearTimeout(timer); // not started: nothing is left behind
+      throw err;
+    }
   });
 }
 
@@ -182,9 +185,7 @@ export function onWorkerThread(fn: KoffiFunction, freeBytes: KoffiFunction, lead
       const out: unknown[] = [null];
       const len: number[] = [0];
       const err: Array<string | null> = [null];
-      const returned = callStarted();
-      fn.async(...leading, buf, buf.length, out, len, err, (callError: unknown) => {
-        returned();
+      callAsync(fn, [...leading, buf, buf.length, out, len, err], (callError: unknown) => {
         keepAlive(buf);
         if (callError) return reject(callError instanceof Error ? callError : new Error(String(callError)));
         const message = err[0];

@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onWorkerThread, stopOnWorkerThread, unaryCalls, type KoffiFunction } from './embedded-ffi.js';
-import { callStarted } from './exit-guard.js';
+import { callAsync } from './exit-guard.js';
 import { ExpiryList } from './expiry-list.js';
 import { connectServer } from './server.js';
 import type { SpiceDbApi } from './spicedb-api.js';
@@ -70,9 +70,7 @@ export async function startEngineLibrary(path: string, options: EngineOptions = 
   const dir = mkdtempSync(join(tmpdir(), 'rac-spicedb-'));
   const socket = join(dir, 'engine.sock');
   const started = await new Promise<{ handle?: number; error?: string }>((resolve, reject) => {
-    const returned = callStarted();
-    lib.start.async(socket, JSON.stringify({ dispatch_cache: options.dispatchCache ?? true }), (err: unknown, ptr: unknown) => {
-      returned();
+    callAsync(lib.start, [socket, JSON.stringify({ dispatch_cache: options.dispatchCache ?? true })], (err: unknown, ptr: unknown) => {
       if (err) return reject(err instanceof Error ? err : new Error(String(err)));
       const text = koffi.decode(ptr, 'char', -1) as string;
       lib.free(ptr);

@@ -3,8 +3,9 @@
 // one call that never returns (an engine stuck in its own work, see the stalled lookups in
 // spicedb-store.ts, whose stop is then left behind) holds the process forever after
 // `process.exit()`. Seen in CI: every test had passed, jest's forced exit then hung until the step's
-// 30 minutes ran out. Here the calls in flight are counted; when the process exits with one still
-// running, its exit listeners run and the process then ends at once (`_exit`), with its code.
+// 30 minutes ran out. Here the calls in flight are counted; when the process exits through
+// `process.exit()` with one still running (a shutdown; a fatal error, see exitOnFatalError; jest),
+// its exit listeners run and the process then ends at once (`_exit`), with its code.
 import koffi from 'koffi';
 import { platform } from 'node:os';
 
@@ -42,7 +43,13 @@ function onExit(): void {
   if (inFlight === 0 && !always) return;
   const exit = immediateExit();
   if (!exit) return; // no way around libuv's join here: the exit may wait for the call
-  (process as unknown as { reallyExit: (code?: number) => void }).reallyExit = (code) => exit(code ?? 0);
+  (process as unknown as { reallyExit: (code?: number | string) => void }).reallyExit = (code) => exit(exitCode(code));
+}
+
+/** the exit code as `_exit` takes it: Node passes a number, or a string of one (process.exit('3')) */
+function exitCode(code: number | string | undefined): number {
+  const n = typeof code === 'number' ? code : Number.parseInt(code ?? '0', 10);
+  return Number.isInteger(n) ? n : 1;
 }
 
 function guard(): void {
@@ -61,19 +68,40 @@ export function alwaysExitAtOnce(): void {
   guard();
 }
 
-/** a call started on a worker thread: call the returned function once it has returned */
-export function callStarted(): () => void {
-  guard();
-  inFlight++;
-  let ended = false;
-  return () => {
-    if (ended) return;
-    ended = true;
-    inFlight--;
-  };
+/**
+ * A fatal error (an exception nobody caught, a rejection nobody handled) ends the process through
+ * `process.exit(1)`, after `report` says what it was: Node's own fatal path does not end with
+ * `process.reallyExit`, and would wait for a call in flight. For a service's main module.
+ */
+export function exitOnFatalError(report: (err: unknown) => void): void {
+  process.on('uncaughtException', (err) => {
+    try {
+      report(err);
+    } finally {
+      process.exit(1);
+    }
+  });
 }
 
-/** engine calls on worker threads that have not returned (tests) */
-export function callsInFlight(): number {
-  return inFlight;
+/** a function koffi can call on a worker thread */
+interface AsyncCallable {
+  async: (...args: unknown[]) => unknown;
+}
+
+/**
+ * `fn.async(...args, callback)`: `fn` called on one of libuv's worker threads, counted until its
+ * callback runs (or until koffi refuses to start it, throwing here).
+ */
+export function callAsync(fn: AsyncCallable, args: unknown[], callback: (err: unknown, result: unknown) => void): void {
+  guard();
+  inFlight++;
+  try {
+    fn.async(...args, (err: unknown, result: unknown) => {
+      inFlight--;
+      callback(err, result);
+    });
+  } catch (err) {
+    inFlight--;
+    throw err;
+  }
 }

@@ -21,6 +21,8 @@ export interface ServerOptions {
   insecure: boolean;
   /** TLS: trust this authority (PEM) instead of the system's */
   caCert?: Buffer;
+  /** TLS: the name SpiceDB's certificate must carry, instead of the endpoint's host */
+  tlsServerName?: string;
   /** per-call deadline, in milliseconds */
   deadlineMs: number;
 }
@@ -67,6 +69,8 @@ export function connectServer(o: ServerOptions): SpiceDbApi {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     // every unary call gets this deadline (streams are bounded by their consumer)
     interceptors: [deadlineInterceptor(o.deadlineMs)],
+    // every node's certificate names this (else the endpoint's host; for a list, its first address)
+    ...(o.tlsServerName && !o.insecure ? { 'grpc.ssl_target_name_override': o.tlsServerName, 'grpc.default_authority': o.tlsServerName } : {}),
   };
   const target = channelTarget(o.endpoint);
   // TLS unless told otherwise, against the system's authorities or the one SPICEDB_CA_CERT names

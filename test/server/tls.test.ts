@@ -19,18 +19,18 @@ afterAll(async () => {
 
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 
-/** an authority `name`, and a certificate it signs for 127.0.0.1 and localhost */
-function authority(name: string): void {
+/** an authority `name`, and a certificate it signs for `san` (by default 127.0.0.1 and localhost) */
+function authority(name: string, san = 'IP:127.0.0.1,DNS:localhost'): void {
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name} test authority`, '-keyout', `${name}-ca.key`, '-out', `${name}-ca.pem`);
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', `${name}-server.key`, '-out', `${name}-server.csr`);
-  writeFileSync(join(dir, `${name}-san.ext`), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=spicedb', '-keyout', `${name}-server.key`, '-out', `${name}-server.csr`);
+  writeFileSync(join(dir, `${name}-san.ext`), `subjectAltName=${san}\n`);
   openssl('x509', '-req', '-in', `${name}-server.csr`, '-CA', `${name}-ca.pem`, '-CAkey', `${name}-ca.key`, '-CAcreateserial', '-days', '2', '-extfile', `${name}-san.ext`, '-out', `${name}-server.pem`);
 }
 
-/** rac-authz on its own port against the TLS SpiceDB, with `env` */
-async function racAuthz(env: Record<string, string>) {
+/** rac-authz on its own port against the TLS SpiceDB (by default the one on spicedbPort), with `env` */
+async function racAuthz(env: Record<string, string>, spicedb = spicedbPort) {
   const port = await freePort();
-  const proc = startRacAuthz(port, spicedbPort, { env: { SPICEDB_INSECURE: 'false', ...env } });
+  const proc = startRacAuthz(port, spicedb, { env: { SPICEDB_INSECURE: 'false', ...env } });
   procs.push(proc);
   const call = async (method: string, path: string, actor?: string, body?: object) => {
     const res = await fetch(`http://127.0.0.1:${port}${path}`, {
@@ -45,12 +45,18 @@ async function racAuthz(env: Record<string, string>) {
 
 const CHECK = { rep: 'TLSOWN1', permission: 'view', client: { type: 'trust', id: 'T24681357' } };
 
+/** a SpiceDB serving the certificate of authority `name` */
+async function tlsSpiceDb(name: string): Promise<number> {
+  const port = await freePort();
+  procs.push(await startSpiceDb(port, ['--grpc-tls-cert-path', join(dir, `${name}-server.pem`), '--grpc-tls-key-path', join(dir, `${name}-server.key`)]));
+  return port;
+}
+
 beforeAll(async () => {
   authority('private');
   authority('other');
-  spicedbPort = await freePort();
-  const spicedb = await startSpiceDb(spicedbPort, ['--grpc-tls-cert-path', join(dir, 'private-server.pem'), '--grpc-tls-key-path', join(dir, 'private-server.key')]);
-  procs.push(spicedb);
+  authority('named', 'DNS:spicedb.internal'); // a certificate that does not name the address
+  spicedbPort = await tlsSpiceDb('private');
 }, 60_000);
 
 it("with SPICEDB_CA_CERT naming SpiceDB's authority: ready, writes and checks over TLS", async () => {
@@ -87,3 +93,16 @@ it.each([
       .some((entry) => entry.msg === 'SpiceDB not ready; will retry' && logged.test(entry.cause?.message ?? ''));
   await waitFor('the reason logged', async () => retried(), 5_000, rac.proc);
 }, 90_000);
+
+it("SpiceDB reached by address, its certificate naming another host: SPICEDB_TLS_SERVER_NAME says which; without it, fails closed", async () => {
+  const named = await tlsSpiceDb('named');
+  const without = await racAuthz({ SPICEDB_CA_CERT: join(dir, 'named-ca.pem') }, named);
+  await waitFor('rac-authz answering', async () => (await fetch(`http://127.0.0.1:${without.port}/healthz`)).status === 200, 60_000, without.proc);
+  expect((await fetch(`http://127.0.0.1:${without.port}/readyz`)).status).toBe(503);
+  expect((await without.call('POST', '/v1/check', undefined, CHECK)).status).toBe(503);
+  const rac = await racAuthz({ SPICEDB_CA_CERT: join(dir, 'named-ca.pem'), SPICEDB_TLS_SERVER_NAME: 'spicedb.internal' }, named);
+  await waitFor('rac-authz with the server name ready', () => ready(rac.port), 60_000, rac.proc);
+  const checked = await rac.call('POST', '/v1/check', undefined, CHECK);
+  expect(checked.status).toBe(200);
+  expect(JSON.parse(checked.text)).toMatchObject({ allowed: expect.any(Boolean) });
+}, 120_000);
