@@ -30,6 +30,7 @@ export interface Config {
         caCert?: Buffer;
         /** the name SpiceDB's certificate must carry, instead of the endpoint's host */
         tlsServerName?: string;
+        /** per-call deadline, in milliseconds */
         deadlineMs: number;
       };
   apiKeys: ApiKey[];

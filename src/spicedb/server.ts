@@ -5,6 +5,7 @@
 // every node the endpoint names (a list of addresses) or resolves to (a name with several
 // addresses), skipping nodes that are down.
 import { deadlineInterceptor, v1 } from '@authzed/authzed-node';
+import type { Config } from '../config.js';
 import { OpenStreams } from './open-streams.js';
 import type { SpiceDbApi } from './spicedb-api.js';
 
@@ -15,17 +16,8 @@ type ClientOptions = NonNullable<Parameters<typeof v1.NewClient>[4]>;
 const PRECONNECT_PERMISSIONS = 1;
 const STREAM_DEADLINE_MS = 10 * 60_000;
 
-export interface ServerOptions {
-  endpoint: string;
-  token: string;
-  insecure: boolean;
-  /** TLS: trust this authority (PEM) instead of the system's */
-  caCert?: Buffer;
-  /** TLS: the name SpiceDB's certificate must carry, instead of the endpoint's host */
-  tlsServerName?: string;
-  /** per-call deadline, in milliseconds */
-  deadlineMs: number;
-}
+/** a SpiceDB server's address, key, TLS and per-call deadline, as the configuration gives them */
+export type ServerOptions = Omit<Extract<Config['spicedb'], { backend: 'server' }>, 'backend'>;
 
 /** The gRPC target for SPICEDB_ENDPOINT: `host:port` as it is; a list `a:p,b:p` as grpc's `ipv4:a:p,b:p` (`ipv6:` for `[a]:p,[b]:p`). */
 export function channelTarget(endpoint: string): string {
