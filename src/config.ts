@@ -98,7 +98,7 @@ export class ConfigError extends Error {}
 const isLoopback = (host: string): boolean => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === 'localhost';
 
 /** the shortest API key secret a server deployment accepts */
-export const MIN_SECRET = 8;
+export const MIN_SECRET = 16;
 
 /**
  * Parses RAC_API_KEYS: comma-separated `scopes:secret`, scopes joined by `+`. A secret shorter

@@ -29,10 +29,11 @@ describe('configuration', () => {
   });
 
   it('parses RAC_API_KEYS: scopes joined by +, several keys per scope', () => {
-    expect(parseApiKeys('check:k1k1k1k1,admin+check:k2k2k2k2, check:k3k3k3k3')).toEqual([
-      { id: 'key1:check', secret: 'k1k1k1k1', scopes: ['check'] },
-      { id: 'key2:admin+check', secret: 'k2k2k2k2', scopes: ['admin', 'check'] },
-      { id: 'key3:check', secret: 'k3k3k3k3', scopes: ['check'] },
+    const [k1, k2, k3] = ['k1'.repeat(8), 'k2'.repeat(8), 'k3'.repeat(8)];
+    expect(parseApiKeys(`check:${k1},admin+check:${k2}, check:${k3}`)).toEqual([
+      { id: 'key1:check', secret: k1, scopes: ['check'] },
+      { id: 'key2:admin+check', secret: k2, scopes: ['admin', 'check'] },
+      { id: 'key3:check', secret: k3, scopes: ['check'] },
     ]);
   });
 
@@ -66,7 +67,11 @@ describe('configuration', () => {
       ['key3:ops', ['ops']],
     ]);
     expect(c.shortKeys).toEqual(['key1:check', 'key2:admin+check', 'key3:ops']);
-    expect(loadConfig({ RAC_API_KEYS: 'check:long-enough-1' }).shortKeys).toEqual([]);
+    expect(loadConfig({ RAC_API_KEYS: 'check:long-enough-key-1' }).shortKeys).toEqual([]);
+    // 15 characters are short: refused on a server, at 16 accepted
+    const server = { SPICEDB_ENDPOINT: 'spicedb:50051', SPICEDB_TOKEN: 'x', RAC_PSEUDONYM_KEY: 'k'.repeat(32) };
+    expect(() => loadConfig({ ...server, RAC_API_KEYS: `check:${'s'.repeat(15)}` })).toThrow('shorter than 16 characters');
+    expect(loadConfig({ ...server, RAC_API_KEYS: `check:${'s'.repeat(16)}` }).apiKeys).toHaveLength(1);
     expect(loadConfig({ RAC_API_KEYS: 'check:k1', HOST: '::1' }).shortKeys).toEqual(['key1:check']);
     expect(loadConfig({ RAC_API_KEYS: 'check:k1', HOST: 'localhost' }).shortKeys).toEqual(['key1:check']);
   });

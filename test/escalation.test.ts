@@ -6,7 +6,7 @@ import { ROLES, type Role } from '../src/domain/permissions.js';
 import { AdminKit } from '../src/domain/admin-kit.js';
 import type { AuthzStore } from '../src/domain/store-port.js';
 import { Api } from './support/api.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { KEYS, startTestApp, type TestApp } from './support/app.js';
 
 const BN = '555000222';
 const FOUNDER = 'FOUNDR0';
@@ -140,7 +140,7 @@ describe('the actor', () => {
   it('is required on admin operations: 400 naming the header', async () => {
     const res = await (await import('supertest')).default(t.app)
       .put(`/v1/businesses/${BN}/employees/NOACTOR`)
-      .set('Authorization', 'Bearer admin-key-0001')
+      .set('Authorization', `Bearer ${KEYS.admin}`)
       .send({ role: 'junior_rep' });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].path).toBe('headers.RAC-Actor');

@@ -12,7 +12,7 @@ import { createMetrics } from '../../src/metrics.js';
 import { defaultDecisionCacheSize, openStore, serviceStore } from '../../src/spicedb/index.js';
 import { EMBEDDED, openTestStore } from './store.js';
 
-export const KEYS = { check: 'check-key-0001', admin: 'admin-key-0001', ops: 'ops-key-00001', all: 'all-scopes-key-01' };
+export const KEYS = { check: 'check-key-000001', admin: 'admin-key-000001', ops: 'ops-key-00000001', all: 'all-scopes-key-01' };
 export const API_KEYS = `check:${KEYS.check},admin:${KEYS.admin},ops:${KEYS.ops},check+admin+ops:${KEYS.all}`;
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
