@@ -7,7 +7,7 @@ import { demoInstructions, seedDemo } from './demo.js';
 import { createPseudonymizer } from './domain/pseudonym.js';
 import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
-import { createAuditLogger, createLogger } from './logger.js';
+import { createAuditLogger, createLogger, maskNineDigits } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { connectStore, defaultDecisionCacheSize, exitOnFatalError, openStore, serviceStore } from './spicedb/index.js';
 
@@ -111,9 +111,9 @@ async function main(): Promise<void> {
 }
 
 // a fatal error exits through process.exit, which a stuck engine call cannot hold (exit-guard.ts)
-exitOnFatalError((err) => process.stderr.write(`rac-authz: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
+exitOnFatalError((err) => process.stderr.write(`rac-authz: fatal: ${maskNineDigits(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`));
 
 main().catch((err: unknown) => {
-  process.stderr.write(`rac-authz: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`rac-authz: failed to start: ${maskNineDigits(err instanceof Error ? err.message : String(err))}\n`);
   process.exit(1);
 });
