@@ -329,6 +329,19 @@ describe('an employee is every association it holds in the business (business an
     expect(await ask()).toBe(true);
   });
 
+  it('a group left behind without its fence (say, by an import) neither grants a request nor blocks one a live group grants', async () => {
+    const { f, rep } = await fenced('junior_rep_limited');
+    const dead = 'deadgrp1';
+    await t.store.write(
+      [facts.group(f.bn, dead)[0]!, facts.groupLink(f.bn, dead), facts.groupAssociation(f.bn, dead, rep, 'senior_rep')].map((relationship) => ({
+        operation: 'touch' as const,
+        relationship,
+      })),
+    );
+    const res = await api.as(`rep:${rep}`, 'post', `/v1/businesses/${f.bn}/authorization-requests`, { client: { type: 'trust', id: 'T10000009' }, level: 1 });
+    expect(res.status).toBe(201);
+  });
+
   it('a cancelled registration ends a group-only employee\'s right to submit requests, and a new registration starts without it', async () => {
     const { f, o, rep } = await fenced('junior_rep');
     const ask = () => api.check({ rep, permission: 'request_authorization', business: f.bn });

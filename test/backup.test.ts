@@ -190,6 +190,16 @@ describe('export and import', () => {
     expect(asked.body.allowed).toBe(true);
   });
 
+  it('part of a firm imported for a BN never registered does not keep the BN from registering: it starts empty', async () => {
+    const bn = '864297530';
+    const res = await importing(`${line({ resource: { type: 'bn_group', id: `${bn}_stray1` }, relation: 'business', subject: { type: 'business', id: bn } })}\n`);
+    expect(res.status).toBe(200);
+    const registered = await request(target.app).post('/v1/businesses').set(bearer(KEYS.admin)).set('RAC-Actor', 'rep:STRAY01').send({ bn, name: 'Fresh start' });
+    expect(registered.status).toBe(201);
+    const left = (await exportedLines(registered.body.consistencyToken)).filter((l) => l.includes('stray1'));
+    expect(left).toEqual([]);
+  });
+
   it.each([
     ['one line', `${line({ resource: { type: 'business', id: '1' }, relation: 'owner', subject: { type: 'rep', id: 'A' } })}`],
     ['two lines', '{"a":1}\n{"b":2}\n'],

@@ -5,7 +5,7 @@ import { actorLabel, type Actor } from './actor.js';
 import type { AuditSink } from './audit.js';
 import { ForbiddenActorError } from './errors.js';
 import * as facts from './facts.js';
-import { groupAssociationsUnchanged, mustExist, mustNotExist, readAssociations, readEmployee, readLinkedGroupIds, roleUnchanged } from './firm-state.js';
+import { groupAssociationsUnchanged, mustExist, mustNotExist, readAssociations, readEmployee, readGroup, readLinkedGroupIds, roleUnchanged } from './firm-state.js';
 import { businessObject, clientObject, repObject, type ClientKey } from './objects.js';
 import type { BusinessFunction } from './permissions.js';
 import type { Pseudonymizer } from './pseudonym.js';
@@ -91,13 +91,17 @@ export class AdminKit {
    * Preconditions that keep request_authorization true at write time, which any association in
    * force grants: the business association's (actorStillAllowed) when the actor holds one; else
    * its associations with a role of their own (a `member` association is worth nothing without a
-   * business role) in the business's linked BN groups, with those groups' links and fences.
+   * business role) in the business's linked, existing BN groups, with those groups' links and fences.
    */
   async actorStillAssociated(bn: string, repId: string): Promise<Precondition[]> {
     const a = await readAssociations(this.store, bn, repId, FRESHEST);
     if (a.business.role) return this.actorStillAllowed(bn, repId);
     const linked = new Set(await readLinkedGroupIds(this.store, bn, FRESHEST));
-    const groups = a.groups.filter((g) => g.role !== 'member' && linked.has(g.groupId));
+    const groups = [];
+    for (const g of a.groups) {
+      // a group grants while its fence stands: one left behind without it (an import) is ignored
+      if (g.role !== 'member' && linked.has(g.groupId) && (await readGroup(this.store, bn, g.groupId, FRESHEST)).exists) groups.push(g);
+    }
     if (groups.length === 0) throw new ForbiddenActorError(`the actor is not associated to business ${bn}`);
     return [
       ...groupAssociationsUnchanged(bn, repId, { ...a, groups }),

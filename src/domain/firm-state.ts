@@ -79,6 +79,8 @@ export type RegistrationStatus = 'active' | 'suspended' | 'cancelled';
 export interface RegistrationState {
   status?: RegistrationStatus;
   name?: string;
+  /** the business holds relationships besides its status and name (associations, privileges, group links) */
+  firmRelationships: boolean;
 }
 
 export async function readRegistration(store: AuthzStore, bn: string, consistency: Consistency): Promise<RegistrationState> {
@@ -87,6 +89,7 @@ export async function readRegistration(store: AuthzStore, bn: string, consistenc
   let suspended = false;
   let cancelled = false;
   let name: string | undefined;
+  let firmRelationships = false;
   for (const r of rels) {
     if (r.subject.id === EVERY_REP.id && r.subject.type === 'rep') {
       if (r.relation === 'registered') registered = true;
@@ -94,10 +97,12 @@ export async function readRegistration(store: AuthzStore, bn: string, consistenc
       if (r.relation === 'cancelled') cancelled = true;
     } else if (r.relation === 'name') {
       name = nameFromId(r.subject.id);
+    } else {
+      firmRelationships = true;
     }
   }
   const status: RegistrationStatus | undefined = registered ? (suspended ? 'suspended' : 'active') : cancelled ? 'cancelled' : undefined;
-  return { ...(status ? { status } : {}), ...(name !== undefined ? { name } : {}) };
+  return { ...(status ? { status } : {}), ...(name !== undefined ? { name } : {}), firmRelationships };
 }
 
 /** owners whose association is in force (not disassociated) */

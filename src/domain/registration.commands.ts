@@ -23,8 +23,9 @@ export class RegistrationCommands {
     const current = await readRegistration(store, bn, FRESHEST);
     if (current.status === 'active' || current.status === 'suspended') throw new ConflictError(`business ${bn} is already registered`);
     // A BN registering again after a cancellation starts from nothing: finish any clean-up a
-    // cancellation left unfinished (idempotent) before writing the new registration.
-    if (current.status === 'cancelled') await this.purgeFirm(ctx, bn, 'business.register');
+    // cancellation left unfinished (idempotent) before writing the new registration. So does one
+    // never registered that holds relationships anyway (an import of part of a firm).
+    if (current.status === 'cancelled' || current.firmRelationships) await this.purgeFirm(ctx, bn, 'business.register');
     const updates = [touch(facts.registered(bn)), touch(facts.role(bn, owner, 'owner')), del(facts.suspended(bn)), del(facts.cancelled(bn))];
     const existingName = current.name;
     if (existingName !== undefined && existingName !== name) updates.push(del(nameRel(bn, existingName)));
