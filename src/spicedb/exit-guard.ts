@@ -11,6 +11,8 @@ import { platform } from 'node:os';
 
 let inFlight = 0;
 let guarding = false;
+/** end at once at exit even with no call in flight (alwaysExitAtOnce) */
+let always = false;
 
 /** the C library's `_exit`: ends the process without running its exit handlers (libuv's join) */
 function immediateExit(): ((code: number) => void) | undefined {
@@ -30,8 +32,6 @@ function immediateExit(): ((code: number) => void) | undefined {
   }
   return undefined;
 }
-
-let always = false;
 
 /**
  * At exit, with a call in flight: Node ends every `process.exit()` with `process.reallyExit(code)`
