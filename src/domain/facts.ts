@@ -51,7 +51,7 @@ export const privilege = (bn: string, repId: string, p: Privilege): Relationship
 /**
  * the relationships that make a group exist, written and removed in one write: its business, its
  * fence, and the business's link to it (read by request_authorization). Groups written before
- * the link existed get it when an employee is next associated to them.
+ * the link existed get it when an employee is next associated to them, or at import.
  */
 export const group = (bn: string, groupId: string): Relationship[] => [
   { resource: groupObject(bn, groupId), relation: 'business', subject: businessObject(bn) },
