@@ -54,6 +54,8 @@ const keep = <T>(list: T[], value: T, round: number) => {
   if (round >= 0) list.push(value);
 };
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+/** rac-authz's log level (rac-server.ts): error, no line per answered request; info logs each, as the service does by default */
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'error';
 const BN = '123456789';
 
 interface Figure {
@@ -354,12 +356,12 @@ const cacheLine = `decision cache (cached rac-authz, measured scenarios, single 
 // the cached rows are in the embedded part: no line about them when it did not run
 const roundsLine = `server: rac / gateway, round by round: ${serverRoundRatios.join(', ')}`;
 process.stdout.write(
-  `\n${CONNECTIONS} connections, ${SECONDS} s per scenario, median of ${ROUNDS} alternating rounds\n\n${table}\n${embedded ? `\n${cacheLine}\n` : ''}${server ? `\n${roundsLine}\n` : ''}`,
+  `\n${CONNECTIONS} connections, ${SECONDS} s per scenario, median of ${ROUNDS} alternating rounds; rac-authz log level ${LOG_LEVEL}\n\n${table}\n${embedded ? `\n${cacheLine}\n` : ''}${server ? `\n${roundsLine}\n` : ''}`,
 );
 mkdirSync(`${root}.data/bench`, { recursive: true });
 writeFileSync(
   `${root}.data/bench/results.json`,
-  JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, deck: DECK, serverDeck: SERVER_DECK, decisionCache: cacheCounts, figures: all, ratios, serverRoundRatios }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), logLevel: LOG_LEVEL, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, deck: DECK, serverDeck: SERVER_DECK, decisionCache: cacheCounts, figures: all, ratios, serverRoundRatios }, null, 2),
 );
 // BENCH_STRICT=1 (CI's smoke run): any row that met an error fails the run
 const failed = all.filter((f) => f.errors > 0);

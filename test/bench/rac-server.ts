@@ -39,7 +39,9 @@ const app = createApp({
   store,
   apiKeys: parseApiKeys(`check+admin+ops:${BENCH_KEY}`),
   pseudonymize,
-  logger: createLogger('error'),
+  // BENCH_LOG_LEVEL (bench.ts): 'error' by default, no line for an answered request; the
+  // service's own default, info, logs every request
+  logger: createLogger(process.env.BENCH_LOG_LEVEL ?? 'error'),
   audit: { record: () => {} },
   metrics,
   expectedSchema: () => served,

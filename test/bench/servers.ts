@@ -45,9 +45,17 @@ export async function startServer(file: string, env: Record<string, string>): Pr
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     let out = '';
+    let ready = false;
     child.stdout!.on('data', (d) => {
+      // read to the end (a full pipe would stall the server), kept only until READY: the
+      // request log lines that follow at BENCH_LOG_LEVEL=info are dropped
+      if (ready) return;
       out += String(d);
-      if (out.includes('READY')) resolve();
+      if (out.includes('READY')) {
+        ready = true;
+        out = '';
+        resolve();
+      }
     });
     child.once('exit', (code) => reject(new Error(`${file} exited (${code})`)));
   });
