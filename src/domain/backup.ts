@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { AuditSink } from './audit.js';
 import { ConflictError, InvalidRequestError, StoreRejectedError } from './errors.js';
+import { groupLink } from './facts.js';
 import { DEFINITIONS, isServiceObjectId } from './objects.js';
 import type { AuthzStore, Consistency, Relationship } from './store-port.js';
 
@@ -49,7 +50,9 @@ const ownRecord = (resource: Ref, subject: Ref): boolean => {
  */
 function derivedLink(r: Relationship): Relationship | undefined {
   if (r.resource.type !== 'bn_group' || r.relation !== 'business' || r.subject.type !== 'business') return undefined;
-  return { resource: { type: 'business', id: r.subject.id }, relation: 'group', subject: { type: 'bn_group', id: r.resource.id } };
+  // a group's id is "<BN>_<group id>", and sameFirm has held its BN to the business's
+  const bn = r.subject.id;
+  return groupLink(bn, r.resource.id.slice(bn.length + 1));
 }
 
 export async function* exportRelationships(store: AuthzStore, consistency: Consistency): AsyncIterable<string> {
