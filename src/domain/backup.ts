@@ -85,6 +85,8 @@ const refusedBySchema = (err: unknown) => err instanceof StoreRejectedError || e
 /** how far an import got: relationships written and the token of the last write */
 export interface ImportProgress {
   imported: number;
+  /** business → group links written for group lines of files from before the link (not in `imported`) */
+  groupLinks: number;
   token: string;
 }
 
@@ -101,7 +103,7 @@ export interface Importer {
  */
 export async function importRelationships(store: AuthzStore, lines: AsyncIterable<string>, by: Importer): Promise<ImportProgress> {
   const operation = 'relationships.import';
-  const progress: ImportProgress = { imported: 0, token: '' };
+  const progress: ImportProgress = { imported: 0, groupLinks: 0, token: '' };
   try {
     return await writeLines(store, lines, { actor: by.actor, operation, request_id: by.requestId }, progress);
   } finally {
@@ -111,7 +113,8 @@ export async function importRelationships(store: AuthzStore, lines: AsyncIterabl
         actor: by.actor,
         operation,
         target: 'relationships',
-        after: { imported: progress.imported },
+        // the links an older file's groups brought, when there were any
+        after: { imported: progress.imported, ...(progress.groupLinks > 0 ? { groupLinks: progress.groupLinks } : {}) },
         consistencyToken: progress.token,
         requestId: by.requestId,
       });
@@ -130,7 +133,9 @@ async function writeLines(store: AuthzStore, lines: AsyncIterable<string>, metad
     try {
       const res = await store.write(part.map((l) => ({ operation: 'touch', relationship: l.relationship })), { metadata });
       progress.token = res.token;
-      progress.imported += part.filter((l) => !l.derived).length;
+      const derived = part.filter((l) => l.derived).length;
+      progress.imported += part.length - derived;
+      progress.groupLinks += derived;
     } catch (err) {
       if (!refusedBySchema(err)) throw err;
       if (part.length === 1) {
