@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as facts from '../src/domain/facts.js';
 import type { ClientType } from '../src/domain/identifiers.js';
 import { LookupService } from '../src/domain/lookups.js';
+import { createPseudonymizer } from '../src/domain/pseudonym.js';
 import { clientObject, repObject, type ClientKey } from '../src/domain/objects.js';
 import { CLIENT_PERMISSIONS, clientPermissionApplies, type ClientPermission } from '../src/domain/permissions.js';
 import type { AuthzStore, Relationship } from '../src/domain/store-port.js';
@@ -24,7 +25,7 @@ let lookups: LookupService;
 
 beforeAll(async () => {
   store = await openTestStore();
-  lookups = new LookupService(store);
+  lookups = new LookupService(store, createPseudonymizer('test-pseudonym-key-0123456789'));
   const rels: Relationship[] = [
     facts.registered(BN),
     facts.role(BN, 'OWN0001', 'owner'),

@@ -6,8 +6,9 @@ import type { AuditSink } from './audit.js';
 import { ForbiddenActorError } from './errors.js';
 import * as facts from './facts.js';
 import { groupAssociationsUnchanged, mustExist, mustNotExist, readAssociations, readEmployee, readGroup, readLinkedGroupIds, roleUnchanged } from './firm-state.js';
-import { businessObject, clientObject, repObject, type ClientKey } from './objects.js';
+import { businessObject, clientObject, repObject, resolveClient, type ClientKey } from './objects.js';
 import type { BusinessFunction } from './permissions.js';
+import type { ClientId } from './identifiers.js';
 import type { Pseudonymizer } from './pseudonym.js';
 import type { AuthzStore, Consistency, ObjectRef, Precondition, RelationshipFilter, RelationshipUpdate } from './store-port.js';
 
@@ -38,6 +39,11 @@ export class AdminKit {
     this.pseudonymize = deps.pseudonymize;
     this.audit = deps.audit;
     this.now = deps.now ?? (() => new Date());
+  }
+
+  /** the client as SpiceDB knows it: an individual's SIN becomes its pseudonym here, in the domain */
+  client(id: ClientId): ClientKey {
+    return resolveClient(id, this.pseudonymize);
   }
 
   /** the actor's RepID; a client actor may not perform employee operations */

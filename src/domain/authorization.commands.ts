@@ -7,7 +7,8 @@ import { del, FRESHEST, touch, type AdminKit, type CommandContext } from './admi
 import { ForbiddenActorError, InvalidRequestError, NotFoundError } from './errors.js';
 import * as facts from './facts.js';
 import { collect, mustExist, mustNotExist } from './firm-state.js';
-import { authorizationObject, clientObject, resolveClient, type ClientKey } from './objects.js';
+import type { ClientId } from './identifiers.js';
+import { authorizationObject, clientObject, type ClientKey } from './objects.js';
 import type { Precondition, Relationship, RelationshipUpdate } from './store-port.js';
 
 export const REQUEST_LIFETIME_MS = 14 * 24 * 3600_000;
@@ -38,7 +39,7 @@ export class AuthorizationCommands {
 
   private requireClient(ctx: CommandContext, client: ClientKey): void {
     const actor = ctx.actor;
-    if (actor.kind !== 'client' || !sameClient(resolveClient(actor.client, this.kit.pseudonymize), client)) {
+    if (actor.kind !== 'client' || !sameClient(this.kit.client(actor.client), client)) {
       throw new ForbiddenActorError('only the client itself (RAC-Actor: client:<type>:<id>) may do this');
     }
   }
@@ -87,7 +88,8 @@ export class AuthorizationCommands {
     return { client: clientRef(client), representative: rep, level, expiresAt: expiresAt ? expiresAt.toISOString() : null };
   }
 
-  async put(ctx: CommandContext, client: ClientKey, rep: Representative, level: Level, expiresAt?: Date) {
+  async put(ctx: CommandContext, clientId: ClientId, rep: Representative, level: Level, expiresAt?: Date) {
+    const client = this.kit.client(clientId);
     this.requireClient(ctx, client);
     this.validate(client, level, expiresAt);
     const existing = await this.current(client, rep);
@@ -101,7 +103,8 @@ export class AuthorizationCommands {
     return { created: existing.length === 0, authorization: this.view(client, rep, level, expiresAt), token };
   }
 
-  async remove(ctx: CommandContext, client: ClientKey, rep: Representative) {
+  async remove(ctx: CommandContext, clientId: ClientId, rep: Representative) {
+    const client = this.kit.client(clientId);
     // the business's authorization record goes with it, and with it any BN-group assignment
     const a = 'business' in rep ? authorizationObject(client, rep.business) : undefined;
     const record = a ? await collect(this.kit.store.readRelationships({ resourceType: a.type, resourceId: a.id }, FRESHEST)) : [];
@@ -138,7 +141,8 @@ export class AuthorizationCommands {
     return { token };
   }
 
-  async list(ctx: CommandContext, client: ClientKey) {
+  async list(ctx: CommandContext, clientId: ClientId) {
+    const client = this.kit.client(clientId);
     this.requireClient(ctx, client);
     const c = clientObject(client);
     const authorizations: AuthorizationView[] = [];
@@ -158,7 +162,8 @@ export class AuthorizationCommands {
   }
 
   /** a representative's request, pending until the client confirms; it lapses after 14 days */
-  async request(ctx: CommandContext, bn: string, client: ClientKey, level: Level) {
+  async request(ctx: CommandContext, bn: string, clientId: ClientId, level: Level) {
+    const client = this.kit.client(clientId);
     const actor = this.kit.repActor(ctx);
     this.validate(client, level);
     await this.kit.authorizeOnBusiness(actor, bn, ['request_authorization']);
@@ -175,7 +180,8 @@ export class AuthorizationCommands {
   }
 
   /** the client confirms a pending request: it becomes an authorization at the requested level */
-  async confirm(ctx: CommandContext, client: ClientKey, bn: string) {
+  async confirm(ctx: CommandContext, clientId: ClientId, bn: string) {
+    const client = this.kit.client(clientId);
     this.requireClient(ctx, client);
     const c = clientObject(client);
     const pending = await collect(

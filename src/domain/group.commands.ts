@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from './errors.js';
 import { associationPermission } from './escalation.js';
 import * as facts from './facts.js';
 import { collect, mustExist, mustNotExist, readEmployee, readGroup, readGroupAssociation } from './firm-state.js';
-import { hasSinLike } from './identifiers.js';
+import { hasSinLike, type ClientId } from './identifiers.js';
 import { nameObject } from './names.js';
 import { authorizationObject, businessObject, clientObject, groupObject, type ClientKey } from './objects.js';
 import type { BusinessFunction, Role } from './permissions.js';
@@ -135,7 +135,8 @@ export class GroupCommands {
    * that it has authorized the business (409 otherwise). A client in another group of the
    * business moves. Returns how many were newly assigned.
    */
-  async assignClients(ctx: CommandContext, bn: string, groupId: string, clients: ClientKey[]) {
+  async assignClients(ctx: CommandContext, bn: string, groupId: string, clientIds: ClientId[]) {
+    const clients = clientIds.map((c) => this.kit.client(c));
     const actorPre = await this.allowed(ctx, bn);
     await this.existing(bn, groupId);
     actorPre.push(mustExist(facts.group(bn, groupId)[1]!));
@@ -182,7 +183,8 @@ export class GroupCommands {
     return { assigned: unique.length, created, token };
   }
 
-  async removeClient(ctx: CommandContext, bn: string, groupId: string, client: ClientKey) {
+  async removeClient(ctx: CommandContext, bn: string, groupId: string, clientId: ClientId) {
+    const client = this.kit.client(clientId);
     const pre = await this.allowed(ctx, bn);
     const token = await this.kit.write(ctx, 'group.client.remove', `bn_group:${groupObject(bn, groupId).id}/${client.type}`, [del(facts.clientInGroup(client, bn, groupId))], pre, {
       after: { client: `${client.type}:${client.key}` },

@@ -1,9 +1,10 @@
 // Lookups: the clients a representative reaches (paged by cursor, streamed from SpiceDB as they
 // arrive, never held whole in memory) and the representatives who reach a client.
 import { createHash } from 'node:crypto';
-import { CLIENT_TYPES, type ClientType } from './identifiers.js';
+import { CLIENT_TYPES, type ClientId, type ClientType } from './identifiers.js';
 import { InvalidRequestError, StoreRejectedError } from './errors.js';
-import { CLIENT_OBJECT_TYPES, clientObject, repObject, type ClientKey } from './objects.js';
+import { CLIENT_OBJECT_TYPES, clientObject, repObject, resolveClient } from './objects.js';
+import type { Pseudonymizer } from './pseudonym.js';
 import type { AuthzStore, Consistency } from './store-port.js';
 
 export interface ClientPageQuery {
@@ -55,7 +56,10 @@ function decodeCursor(q: ClientPageQuery, s: string, types: number): PageCursor 
 }
 
 export class LookupService {
-  constructor(private readonly store: AuthzStore) {}
+  constructor(
+    private readonly store: AuthzStore,
+    private readonly pseudonymize: Pseudonymizer,
+  ) {}
 
   /**
    * Streams one page of the rep's clients to `emit`, in SpiceDB's order, and returns the cursor of
@@ -107,9 +111,10 @@ export class LookupService {
     return null;
   }
 
-  async repsOfClient(client: ClientKey, permission: string, consistency: Consistency): Promise<string[]> {
+  async repsOfClient(client: ClientId, permission: string, consistency: Consistency): Promise<string[]> {
     const reps = new Set<string>();
-    for await (const id of this.store.lookupSubjects({ resource: clientObject(client), permission, subjectType: 'rep' }, consistency)) reps.add(id);
+    const resource = clientObject(resolveClient(client, this.pseudonymize));
+    for await (const id of this.store.lookupSubjects({ resource, permission, subjectType: 'rep' }, consistency)) reps.add(id);
     return [...reps].sort();
   }
 }

@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import type { Representative } from '../domain/authorization.commands.js';
 import type { ClientId } from '../domain/identifiers.js';
-import { resolveClient } from '../domain/objects.js';
 import {
   authorizationBody,
   authorizationResponse,
@@ -37,9 +36,8 @@ export function authorizationRoutes(s: Services): RouteSpec[] {
         200: { description: 'changed (or already so)', schema: authorizationResponse, token: true },
       },
       handler: async (_req, res, { params: p, body, ctx }) => {
-        const client = resolveClient(p.client, s.pseudonymize);
         const expiresAt = body.expiresAt ? new Date(body.expiresAt) : undefined;
-        const r = await s.authorizations.put(ctx, client, representativeOf(p), body.level, expiresAt);
+        const r = await s.authorizations.put(ctx, p.client, representativeOf(p), body.level, expiresAt);
         sendWrite(res, r.created ? 201 : 200, r.authorization, r.token);
       },
     });
@@ -52,7 +50,7 @@ export function authorizationRoutes(s: Services): RouteSpec[] {
       params,
       responses: { 204: { description: 'removed', token: true } },
       handler: async (_req, res, { params: p, ctx }) => {
-        const r = await s.authorizations.remove(ctx, resolveClient(p.client, s.pseudonymize), representativeOf(p));
+        const r = await s.authorizations.remove(ctx, p.client, representativeOf(p));
         sendWrite(res, 204, undefined, r.token);
       },
     });
@@ -71,7 +69,7 @@ export function authorizationRoutes(s: Services): RouteSpec[] {
       params: clientParams,
       responses: { 200: { description: 'authorizations', schema: authorizationsResponse } },
       handler: async (_req, res, { params, ctx }) => {
-        res.json(await s.authorizations.list(ctx, resolveClient(params.client, s.pseudonymize)));
+        res.json(await s.authorizations.list(ctx, params.client));
       },
     }),
     route({
@@ -83,7 +81,7 @@ export function authorizationRoutes(s: Services): RouteSpec[] {
       body: requestBody,
       responses: { 201: { description: 'pending', schema: pendingResponse, token: true } },
       handler: async (_req, res, { params, body, ctx }) => {
-        const r = await s.authorizations.request(ctx, params.bn, resolveClient(body.client, s.pseudonymize), body.level);
+        const r = await s.authorizations.request(ctx, params.bn, body.client, body.level);
         sendWrite(res, 201, { status: r.status, client: r.client, business: r.business, level: r.level, expiresAt: r.expiresAt }, r.token);
       },
     }),
@@ -96,7 +94,7 @@ export function authorizationRoutes(s: Services): RouteSpec[] {
       errors: [404],
       responses: { 200: { description: 'now an authorization', schema: authorizationResponse, token: true } },
       handler: async (_req, res, { params, ctx }) => {
-        const r = await s.authorizations.confirm(ctx, resolveClient(params.client, s.pseudonymize), params.bn);
+        const r = await s.authorizations.confirm(ctx, params.client, params.bn);
         sendWrite(res, 200, r.authorization, r.token);
       },
     }),

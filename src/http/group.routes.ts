@@ -1,5 +1,4 @@
 // BN groups (scope `admin`, actor rep: with manage_groups).
-import { resolveClient } from '../domain/objects.js';
 import {
   assignedResponse,
   bnParam,
@@ -86,8 +85,7 @@ export function groupRoutes(s: Services): RouteSpec[] {
         200: { description: 'already in the group', schema: writeResponse, token: true },
       },
       handler: async (_req, res, { params, ctx }) => {
-        const client = resolveClient(params.client, s.pseudonymize);
-        const r = await s.groups.assignClients(ctx, params.bn, params.groupId, [client]);
+        const r = await s.groups.assignClients(ctx, params.bn, params.groupId, [params.client]);
         sendWrite(res, r.created > 0 ? 201 : 200, {}, r.token);
       },
     }),
@@ -99,7 +97,7 @@ export function groupRoutes(s: Services): RouteSpec[] {
       params: groupClientParams,
       responses: { 204: { description: 'removed', token: true } },
       handler: async (_req, res, { params, ctx }) => {
-        const r = await s.groups.removeClient(ctx, params.bn, params.groupId, resolveClient(params.client, s.pseudonymize));
+        const r = await s.groups.removeClient(ctx, params.bn, params.groupId, params.client);
         sendWrite(res, 204, undefined, r.token);
       },
     }),
@@ -113,8 +111,7 @@ export function groupRoutes(s: Services): RouteSpec[] {
       errors: [404, 409],
       responses: { 200: { description: 'assigned', schema: assignedResponse, token: true } },
       handler: async (_req, res, { params, body, ctx }) => {
-        const clients = body.clients.map((c) => resolveClient(c, s.pseudonymize));
-        const r = await s.groups.assignClients(ctx, params.bn, params.groupId, clients);
+        const r = await s.groups.assignClients(ctx, params.bn, params.groupId, body.clients);
         sendWrite(res, 200, { assigned: r.assigned }, r.token);
       },
     }),

@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import { InvalidRequestError } from '../domain/errors.js';
 import { clientPermissionApplies, type ClientPermission } from '../domain/permissions.js';
-import { resolveClient } from '../domain/objects.js';
 import { repIdSchema } from '../domain/identifiers.js';
 import { clientParams, clientRepsQuery, clientsPageResponse, repClientsQuery, repsResponse } from './api.schemas.js';
 import { route, type RouteSpec } from './route.js';
@@ -68,7 +67,7 @@ export function lookupRoutes(s: Services): RouteSpec[] {
             { path: 'permission', message: `does not apply to ${params.client.type} clients` },
           ]);
         }
-        const reps = await s.lookups.repsOfClient(resolveClient(params.client, s.pseudonymize), query.permission, consistency);
+        const reps = await s.lookups.repsOfClient(params.client, query.permission, consistency);
         res.json({ reps });
       },
     }),

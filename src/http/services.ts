@@ -12,7 +12,6 @@ import { RegistrationCommands } from '../domain/registration.commands.js';
 import type { AuthzStore } from '../domain/store-port.js';
 
 export interface Services {
-  pseudonymize: Pseudonymizer;
   checks: CheckService;
   explain: ExplainService;
   registration: RegistrationCommands;
@@ -26,13 +25,12 @@ export function buildServices(store: AuthzStore, pseudonymize: Pseudonymizer, au
   const kit = new AdminKit({ store, pseudonymize, audit, ...(now ? { now } : {}) });
   const checks = new CheckService(store, pseudonymize);
   return {
-    pseudonymize,
     checks,
     explain: new ExplainService(store, checks),
     registration: new RegistrationCommands(kit),
     employees: new EmployeeCommands(kit),
     groups: new GroupCommands(kit),
     authorizations: new AuthorizationCommands(kit),
-    lookups: new LookupService(store),
+    lookups: new LookupService(store, pseudonymize),
   };
 }
