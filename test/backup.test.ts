@@ -192,6 +192,20 @@ describe('export and import', () => {
     expect(asked.body.allowed).toBe(true);
   });
 
+  it.each([
+    ['after', 'the group line'],
+    ['before', 'the group line'],
+  ])("a file holding a group's link %s %s counts it as imported, not as a link it lacked", async (where) => {
+    const bn = where === 'after' ? '975318650' : '975318668';
+    const group = { type: 'bn_group', id: `${bn}_g8` };
+    const groupLine = line({ resource: group, relation: 'business', subject: { type: 'business', id: bn } });
+    const linkLine = line({ resource: { type: 'business', id: bn }, relation: 'group', subject: group });
+    const res = await importing(`${(where === 'after' ? [groupLine, linkLine] : [linkLine, groupLine]).join('\n')}\n`);
+    expect(res.status).toBe(200);
+    expect(res.body.imported).toBe(2);
+    expect(target.audit.at(-1)).toEqual(expect.objectContaining({ operation: 'relationships.import', after: { imported: 2 } }));
+  });
+
   it('part of a firm imported for a BN never registered does not keep the BN from registering: it starts empty', async () => {
     const bn = '864297530';
     const res = await importing(`${line({ resource: { type: 'bn_group', id: `${bn}_stray1` }, relation: 'business', subject: { type: 'business', id: bn } })}\n`);

@@ -66,6 +66,8 @@ export async function* exportRelationships(store: AuthzStore, consistency: Consi
 const IMPORT_BATCH = 1000;
 export const MAX_LINE = 64 * 1024;
 
+const isGroupLink = (r: Relationship) => r.resource.type === 'business' && r.relation === 'group';
+
 interface ImportLine {
   lineNo: number;
   relationship: Relationship;
@@ -85,7 +87,7 @@ const refusedBySchema = (err: unknown) => err instanceof StoreRejectedError || e
 /** how far an import got: relationships written and the token of the last write */
 export interface ImportProgress {
   imported: number;
-  /** business → group links written for group lines of files from before the link (not in `imported`) */
+  /** business → group links the file lacks, written beside its groups' lines (not in `imported`) */
   groupLinks: number;
   token: string;
 }
@@ -126,6 +128,9 @@ export async function importRelationships(store: AuthzStore, lines: AsyncIterabl
 async function writeLines(store: AuthzStore, lines: AsyncIterable<string>, metadata: Record<string, string>, progress: ImportProgress): Promise<ImportProgress> {
   let batch: ImportLine[] = [];
   let inBatch = new Set<string>();
+  // business → group links written: the file's own lines, and those derived that the file lacks
+  const linkLines = new Set<string>();
+  const derivedLinks = new Set<string>();
   let lineNo = 0;
   // a batch SpiceDB refuses is written again in halves, down to the first line it refuses, which
   // the caller's 400 names (the lines before it are written: an import is not one transaction)
@@ -133,9 +138,17 @@ async function writeLines(store: AuthzStore, lines: AsyncIterable<string>, metad
     try {
       const res = await store.write(part.map((l) => ({ operation: 'touch', relationship: l.relationship })), { metadata });
       progress.token = res.token;
-      const derived = part.filter((l) => l.derived).length;
-      progress.imported += part.length - derived;
-      progress.groupLinks += derived;
+      for (const l of part) {
+        if (!l.derived) progress.imported++;
+        // a link counts as the file's own when the file has its line, before or after the group's
+        if (l.derived || isGroupLink(l.relationship)) {
+          const key = identity(l.relationship);
+          if (!l.derived) linkLines.add(key);
+          if (l.derived && !linkLines.has(key)) derivedLinks.add(key);
+          else derivedLinks.delete(key);
+        }
+      }
+      progress.groupLinks = derivedLinks.size;
     } catch (err) {
       if (!refusedBySchema(err)) throw err;
       if (part.length === 1) {
