@@ -140,12 +140,14 @@ async function writeLines(store: AuthzStore, lines: AsyncIterable<string>, metad
       progress.token = res.token;
       for (const l of part) {
         if (!l.derived) progress.imported++;
+        if (!l.derived && !isGroupLink(l.relationship)) continue;
         // a link counts as the file's own when the file has its line, before or after the group's
-        if (l.derived || isGroupLink(l.relationship)) {
-          const key = identity(l.relationship);
-          if (!l.derived) linkLines.add(key);
-          if (l.derived && !linkLines.has(key)) derivedLinks.add(key);
-          else derivedLinks.delete(key);
+        const key = identity(l.relationship);
+        if (l.derived) {
+          if (!linkLines.has(key)) derivedLinks.add(key);
+        } else {
+          linkLines.add(key);
+          derivedLinks.delete(key);
         }
       }
       progress.groupLinks = derivedLinks.size;
