@@ -155,6 +155,22 @@ describe('export and import', () => {
   });
 
   it.each([
+    ['not JSON', '{"resource":'],
+    ['not a relationship', JSON.stringify({ nope: 1 })],
+    ['too long', `{"pad":"${'x'.repeat(64 * 1024)}"}`],
+  ])('a line refused before SpiceDB sees it (%s): 400 naming it, the lines before it imported', async (_label, bad) => {
+    const before = line({ resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'rep', id: 'BEFORE2' } });
+    const after = line({ resource: { type: 'business', id: '246813579' }, relation: 'owner', subject: { type: 'rep', id: 'AFTER02' } });
+    const res = await importing(`${before}\n${bad}\n${after}\n`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'line 2', message: expect.any(String) }]);
+    expect(res.body.detail).toContain('1 were imported');
+    const written = await exportedLines(target.audit.at(-1)!.consistencyToken as string);
+    expect(written).toContain(before);
+    expect(written).not.toContain(after);
+  });
+
+  it.each([
     ["a business linked to another firm's group", { resource: { type: 'business', id: '246813579' }, relation: 'group', subject: { type: 'bn_group', id: '135792468_g1' } }],
     ['a group naming another business', { resource: { type: 'bn_group', id: '135792468_g1' }, relation: 'business', subject: { type: 'business', id: '246813579' } }],
     ["an authorization record of one firm naming another", { resource: { type: 'authorization', id: 'trust_T24681357_135792468' }, relation: 'business', subject: { type: 'business', id: '246813579' } }],
@@ -193,17 +209,22 @@ describe('export and import', () => {
   });
 
   it.each([
-    ['after', 'the group line'],
-    ['before', 'the group line'],
-  ])("a file holding a group's link %s %s counts it as imported, not as a link it lacked", async (where) => {
-    const bn = where === 'after' ? '975318650' : '975318668';
+    ['after the group line', '975318650'],
+    ['before the group line, in the same write', '975318668'],
+    ['before the group line, in an earlier write', '975318676'],
+  ])("a file holding a group's link %s counts it as imported, not as a link it lacked", async (where, bn) => {
     const group = { type: 'bn_group', id: `${bn}_g8` };
     const groupLine = line({ resource: group, relation: 'business', subject: { type: 'business', id: bn } });
     const linkLine = line({ resource: { type: 'business', id: bn }, relation: 'group', subject: group });
-    const res = await importing(`${(where === 'after' ? [groupLine, linkLine] : [linkLine, groupLine]).join('\n')}\n`);
+    const owner = line({ resource: { type: 'business', id: bn }, relation: 'owner', subject: { type: 'rep', id: 'LINKED1' } });
+    // a line repeated goes to the next write: the link line's write comes before the group line's
+    const file = where.startsWith('after') ? [groupLine, linkLine] : where.endsWith('same write') ? [linkLine, groupLine] : [linkLine, owner, owner, groupLine];
+    const res = await importing(`${file.join('\n')}\n`);
     expect(res.status).toBe(200);
-    expect(res.body.imported).toBe(2);
-    expect(target.audit.at(-1)).toEqual(expect.objectContaining({ operation: 'relationships.import', after: { imported: 2 } }));
+    expect(res.body.imported).toBe(file.length);
+    expect(target.audit.at(-1)).toEqual(
+      expect.objectContaining({ operation: 'relationships.import', after: { imported: file.length }, consistencyToken: res.body.consistencyToken }),
+    );
   });
 
   it('part of a firm imported for a BN never registered does not keep the BN from registering: it starts empty', async () => {

@@ -87,7 +87,10 @@ const refusedBySchema = (err: unknown) => err instanceof StoreRejectedError || e
 /** how far an import got: relationships written and the token of the last write */
 export interface ImportProgress {
   imported: number;
-  /** business → group links the file lacks, written beside its groups' lines (not in `imported`) */
+  /**
+   * business → group links written beside the groups' lines, the file having no line of its own
+   * for them (up to where the import got); not in `imported`
+   */
   groupLinks: number;
   token: string;
 }
@@ -129,6 +132,7 @@ async function writeLines(store: AuthzStore, lines: AsyncIterable<string>, metad
   let batch: ImportLine[] = [];
   let inBatch = new Set<string>();
   // business → group links written: the file's own lines, and those derived that the file lacks
+  // (as many as the file has groups)
   const linkLines = new Set<string>();
   const derivedLinks = new Set<string>();
   let lineNo = 0;
@@ -173,11 +177,18 @@ async function writeLines(store: AuthzStore, lines: AsyncIterable<string>, metad
     lineNo++;
     const line = raw.trim();
     if (line === '') continue;
-    if (line.length > MAX_LINE) throw new InvalidRequestError('A line is too long.', [{ path: `line ${lineNo}`, message: `is over ${MAX_LINE} characters` }]);
+    // a line refused here is refused as one SpiceDB refuses: after the lines before it are written
+    if (line.length > MAX_LINE) {
+      await flush();
+      throw new InvalidRequestError(`Line ${lineNo} is too long; ${progress.imported} were imported before it.`, [
+        { path: `line ${lineNo}`, message: `is over ${MAX_LINE} characters` },
+      ]);
+    }
     let parsed;
     try {
       parsed = relationshipLineSchema.parse(JSON.parse(line));
     } catch {
+      await flush();
       throw new InvalidRequestError(`Line ${lineNo} is not a relationship; ${progress.imported} were imported before it.`, [
         { path: `line ${lineNo}`, message: 'is not a relationship as GET /v1/export writes them' },
       ]);
