@@ -1,5 +1,5 @@
 // Prometheus metrics (prom-client): HTTP latency per route pattern and status, SpiceDB call
-// latency per call and outcome, check outcomes. Labels are route patterns and fixed words only:
+// latency per call and outcome, check outcomes, the size of coalesced check batches. Labels are route patterns and fixed words only:
 // no id (and so no SIN) can become a label.
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -9,6 +9,7 @@ export interface Metrics {
   spicedbDuration: Histogram<'call' | 'outcome'>;
   checkOutcomes: Counter<'outcome'>;
   decisionCache: Counter<'result'>;
+  checkBatch: Histogram;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -40,6 +41,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'rac_decision_cache_total',
       help: 'Checks answered from the decision cache (hit) or sent to SpiceDB (miss, bypass)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    checkBatch: new Histogram({
+      name: 'rac_check_batch_size',
+      help: 'Single checks per coalesced CheckBulkPermissions call (RAC_CHECK_BATCH_MAX bounds it)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 100, 250, 500, 1000],
       registers: [registry],
     }),
   };

@@ -41,9 +41,12 @@ describe('coalescing', () => {
 
   it('never sends more than maxBatch checks in one call', async () => {
     const { store, calls } = fakeStore();
-    const s = coalesceChecks(store, { maxBatch: 10, maxWaitMs: 0 });
+    const told: number[] = [];
+    const s = coalesceChecks(store, { maxBatch: 10, maxWaitMs: 0, onBatch: (n) => told.push(n) });
     await Promise.all(Array.from({ length: 35 }, (_, i) => s.check(q(`Y${i}`), ML)));
     expect(calls.map((c) => c.size)).toEqual([10, 10, 10, 5]);
+    // each batch's size is told as it is sent (the batch-size metric)
+    expect(told).toEqual([10, 10, 10, 5]);
   });
 
   it('keeps consistency requirements apart', async () => {

@@ -179,6 +179,7 @@ describe('GET /metrics', () => {
     // single checks are coalesced into bulk calls
     expect(res.text).toMatch(/rac_spicedb_call_duration_seconds_count\{call="CheckBulkPermissions",outcome="ok"\} [1-9]/);
     expect(res.text).toMatch(/rac_check_outcomes_total\{outcome="denied"\} [1-9]/);
+    expect(res.text).toMatch(/rac_check_batch_size_count [1-9]/);
     expect(res.text).not.toContain(sin);
   });
 

@@ -20,6 +20,8 @@ export interface CoalescingOptions {
   maxWaitMs: number;
   /** at most this many bulk calls at once (0: no bound); the rest gather and wait their turn */
   maxInFlight?: number;
+  /** told each batch's size as it is sent (the batch-size metric) */
+  onBatch?: (size: number) => void;
 }
 
 interface Waiting {
@@ -49,6 +51,7 @@ export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): A
   const send = (batch: Batch) => {
     inFlight++;
     const items = batch.items;
+    options.onBatch?.(items.length);
     inner
       .checkBulk(
         items.map((i) => i.query),

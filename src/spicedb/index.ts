@@ -60,7 +60,7 @@ export function serviceStore(store: AuthzStore, metrics: Metrics, batching: Coal
   // in flight: the embedded engine runs in this process and can use one core per call; a server
   // cluster takes as many as it is sent
   const maxInFlight = batching.maxInFlight || (store.kind === 'embedded' ? availableParallelism() : 0);
-  const coalesced = coalesceChecks(instrumentStore(store, metrics), { ...batching, maxInFlight });
+  const coalesced = coalesceChecks(instrumentStore(store, metrics), { ...batching, maxInFlight, onBatch: (n) => metrics.checkBatch.observe(n) });
   // only where this process is the datastore's one writer (decision-cache.ts says why)
   if (store.kind !== 'embedded' || decisionCacheSize <= 0) return coalesced;
   return cacheDecisions(coalesced, { maxEntries: decisionCacheSize, count: (result, n) => metrics.decisionCache.inc({ result }, n) });
