@@ -1,6 +1,7 @@
 // rac-authz as the benchmark measures it: the real app and store composition (timed store,
 // coalesced checks), seeded with the benchmark firm when embedded, plus /__bench/loop, which
-// reports (and resets) the event-loop delay seen since the last call.
+// reports (and resets) the event-loop delay seen since the last call, /__bench/batch (coalesced
+// calls and their checks so far) and /__bench/cache (the decision cache's counts).
 import { readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -60,6 +61,12 @@ const server = createServer((req, res) => {
     const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
     json(res, { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) });
     loop.reset();
+  } else if (req.url === '/__bench/batch') {
+    // coalesced bulk calls since start: how many, and how many checks they carried
+    void metrics.checkBatch.get().then((m) => {
+      const of = (name: string) => m.values.find((v) => v.metricName === name)?.value ?? 0;
+      json(res, { calls: of('rac_check_batch_size_count'), checks: of('rac_check_batch_size_sum') });
+    });
   } else if (req.url === '/__bench/cache') {
     // the decision cache's counts since start: hit, miss, bypass
     void metrics.decisionCache.get().then((m) => json(res, Object.fromEntries(m.values.map((v) => [String(v.labels.result), v.value]))));
