@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client): HTTP latency per route pattern and status, SpiceDB call
-// latency per call and outcome, check outcomes, the size of coalesced check batches. Labels are route patterns and fixed words only:
-// no id (and so no SIN) can become a label.
+// latency per call and outcome, check outcomes, the size of coalesced check batches. Labels are
+// route patterns and fixed words only: no id (and so no SIN) can become a label.
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
