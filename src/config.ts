@@ -80,7 +80,8 @@ const envSchema = z.object({
   RAC_PSEUDONYM_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** requests per minute per API key; past it, 429 */
   RAC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600_000),
-  RAC_CHECK_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(100),
+  /** unset: CHECK_BATCH_MAX_DEFAULT for the backend */
+  RAC_CHECK_BATCH_MAX: z.coerce.number().int().min(1).max(1000).optional(),
   RAC_CHECK_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(50).default(0),
   /** bulk check calls at once; 0 picks: one per core on the embedded engine, no bound on a server */
   RAC_CHECK_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(1000).default(0),
@@ -91,6 +92,17 @@ const envSchema = z.object({
   RAC_DECISION_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/**
+ * Single checks per coalesced CheckBulkPermissions call when RAC_CHECK_BATCH_MAX does not say.
+ * Embedded: large batches, since each call holds an engine thread for about a millisecond however
+ * small. Server: 16, so that concurrent checks travel as several bulk calls rather than a few large
+ * ones. A bulk call answers when its slowest check is done, and its callers' next checks come back
+ * together; with 64 callers and SpiceDB on a core of its own (`BENCH_PIN=1 npm run bench`),
+ * batches of up to 100 (about 23 on average) left that core idle 9-14% of the time, batches of up
+ * to 16 about 4% (test/bench/NOTES.md, "SpiceDB on a core of its own").
+ */
+export const CHECK_BATCH_MAX_DEFAULT = { embedded: 100, server: 16 } as const;
 
 export class ConfigError extends Error {}
 
@@ -182,7 +194,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ephemeralPseudonymKey: !e.RAC_PSEUDONYM_KEY,
     shortKeys: apiKeys.filter((k) => k.secret.length < MIN_SECRET).map((k) => k.id),
     logLevel: e.LOG_LEVEL,
-    checkBatch: { maxBatch: e.RAC_CHECK_BATCH_MAX, maxWaitMs: e.RAC_CHECK_BATCH_WAIT_MS, maxInFlight: e.RAC_CHECK_MAX_IN_FLIGHT },
+    checkBatch: { maxBatch: e.RAC_CHECK_BATCH_MAX ?? CHECK_BATCH_MAX_DEFAULT[spicedb.backend], maxWaitMs: e.RAC_CHECK_BATCH_WAIT_MS, maxInFlight: e.RAC_CHECK_MAX_IN_FLIGHT },
     rateLimitPerMinute: e.RAC_RATE_LIMIT_PER_MINUTE,
     ...(e.RAC_DECISION_CACHE_SIZE !== undefined ? { decisionCacheSize: e.RAC_DECISION_CACHE_SIZE } : {}),
   };

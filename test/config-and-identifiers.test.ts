@@ -82,6 +82,15 @@ describe('configuration', () => {
     expect(c.ephemeralPseudonymKey).toBe(false);
   });
 
+  it('check coalescing: at most 100 checks a bulk call on the embedded engine, 16 on a server, unless RAC_CHECK_BATCH_MAX says', () => {
+    const server = { SPICEDB_ENDPOINT: 'spicedb:50051', SPICEDB_TOKEN: 'psk', RAC_PSEUDONYM_KEY: 'k'.repeat(32) };
+    expect(loadConfig({}).checkBatch.maxBatch).toBe(100);
+    expect(loadConfig(server).checkBatch).toEqual({ maxBatch: 16, maxWaitMs: 0, maxInFlight: 0 });
+    expect(loadConfig({ ...server, RAC_CHECK_BATCH_MAX: '100' }).checkBatch.maxBatch).toBe(100);
+    expect(loadConfig({ RAC_CHECK_BATCH_MAX: '8' }).checkBatch.maxBatch).toBe(8);
+    expect(() => loadConfig({ RAC_CHECK_BATCH_MAX: '0' })).toThrow(ConfigError);
+  });
+
   it("SPICEDB_CA_CERT: TLS trusting that authority's PEM file; refused unreadable, not PEM, plaintext or embedded; SPICEDB_TLS_SERVER_NAME", () => {
     const dir = mkdtempSync(join(tmpdir(), 'rac-ca-'));
     try {

@@ -18,7 +18,8 @@
 // SpiceDB's dispatch cache off, to see what it brings), BENCH_SERVER_DECK (40000: the server
 // part's distinct checks, cycled), BENCH_DECK (4000 distinct
 // checks, cycled), BENCH_WARMUP (2: seconds per scenario of an unmeasured first round; 0: none),
-// BENCH_STRICT=1 (exit 1 when any row met an error: CI runs the harness so, 1 s per scenario).
+// BENCH_STRICT=1 (exit 1 when any row met an error: CI runs the harness so, 1 s per scenario),
+// BENCH_PIN=1 (the server part with SpiceDB and Postgres on a CPU of their own: pin.ts).
 // On Linux each row also gets the CPU it cost per request, by process (cpu.ts). The servers run
 // compiled, as npm start runs the service (servers.ts).
 import autocannon from 'autocannon';
@@ -32,6 +33,7 @@ import { checkDeck, firm } from './fixtures.js';
 import { BENCH_KEY, BENCH_PSEUDONYM_KEY } from './keys.js';
 import { root, SERVER_ENV_FILE, serverEnv, startServer } from './servers.js';
 import { cpuAccounting, share, snapshot, type CpuShare } from './cpu.js';
+import { pinServerSide, type Pinning } from './pin.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -209,6 +211,9 @@ const median = (xs: Figure[]): Figure => {
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 };
 
+/** BENCH_PIN=1: where the server part ran (pin.ts) */
+let pinning: Pinning | undefined;
+
 /** server part: rac-authz / SpiceDB's gateway in each measured round, in order */
 let serverRoundRatios: number[] = [];
 
@@ -303,9 +308,21 @@ async function serverPart(): Promise<Record<string, Figure> | undefined> {
   // minimize-latency reads may be answered at a revision up to SpiceDB's quantization window (5 s
   // by default, plus 10% staleness) old: wait it out, or a fresh database answers "no schema"
   await new Promise((r) => setTimeout(r, 6000));
+  const runs: Record<string, Figure[]> = { gateway: [], rac: [], grpc: [] };
+  pinning = process.env.BENCH_PIN === '1' ? pinServerSide(racChild.pid!) : undefined;
+  try {
+    await serverRounds(env, racPort, racChild, runs);
+  } finally {
+    pinning?.restore();
+  }
+  // each round's rac-authz against the gateway measured just before it: the spread behind the median
+  serverRoundRatios = runs.rac!.map((r, i) => round2(r.rps / runs.gateway![i]!.rps));
+  return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
+}
+
+async function serverRounds(env: Record<string, string | undefined>, racPort: number, racChild: ChildProcess, runs: Record<string, Figure[]>) {
   const requests = spicedbRequests();
   const gatewayBodies = requests.map((r) => JSON.stringify(v1.CheckPermissionRequest.toJson(r)));
-  const runs: Record<string, Figure[]> = { gateway: [], rac: [], grpc: [] };
   for (const round of rounds()) {
     keep(
       runs.gateway!,
@@ -316,9 +333,6 @@ async function serverPart(): Promise<Record<string, Figure> | undefined> {
     keep(runs.grpc!, await grpcLoop(env.SPICEDB_ENDPOINT!, env.SPICEDB_TOKEN!, requests, serverPlace), round);
     process.stderr.write(round < 0 ? 'server warm-up round done\n' : `server round ${round + 1}/${ROUNDS} done\n`);
   }
-  // each round's rac-authz against the gateway measured just before it: the spread behind the median
-  serverRoundRatios = runs.rac!.map((r, i) => round2(r.rps / runs.gateway![i]!.rps));
-  return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -375,13 +389,14 @@ const cacheLine = `decision cache (cached rac-authz, measured scenarios, single 
 const roundsLine = `server: rac / gateway, round by round: ${serverRoundRatios.join(', ')}`;
 const batched = all.filter((f) => f.batch !== undefined);
 const batchLine = `single checks per coalesced bulk call, on average: ${batched.map((f) => `${f.scenario} ${f.batch}`).join('; ')}`;
+const pinLine = pinning ? `; server part with SpiceDB and Postgres on CPU ${pinning.spicedbCpus}, load and rac-authz on CPU ${pinning.restCpus} (BENCH_PIN)` : '';
 process.stdout.write(
-  `\n${CONNECTIONS} connections, ${SECONDS} s per scenario, median of ${ROUNDS} alternating rounds; rac-authz log level ${LOG_LEVEL}\n\n${table}\n${embedded ? `\n${cacheLine}\n` : ''}${server ? `\n${roundsLine}\n` : ''}${batched.length > 0 ? `\n${batchLine}\n` : ''}`,
+  `\n${CONNECTIONS} connections, ${SECONDS} s per scenario, median of ${ROUNDS} alternating rounds; rac-authz log level ${LOG_LEVEL}${pinLine}\n\n${table}\n${embedded ? `\n${cacheLine}\n` : ''}${server ? `\n${roundsLine}\n` : ''}${batched.length > 0 ? `\n${batchLine}\n` : ''}`,
 );
 mkdirSync(`${root}.data/bench`, { recursive: true });
 writeFileSync(
   `${root}.data/bench/results.json`,
-  JSON.stringify({ date: new Date().toISOString(), logLevel: LOG_LEVEL, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, deck: DECK, serverDeck: SERVER_DECK, decisionCache: cacheCounts, figures: all, ratios, serverRoundRatios }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), logLevel: LOG_LEVEL, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, deck: DECK, serverDeck: SERVER_DECK, ...(pinning ? { pinned: { spicedb: pinning.spicedbCpus, rest: pinning.restCpus } } : {}), decisionCache: cacheCounts, figures: all, ratios, serverRoundRatios }, null, 2),
 );
 // BENCH_STRICT=1 (CI's smoke run): any row that met an error fails the run
 const failed = all.filter((f) => f.errors > 0);

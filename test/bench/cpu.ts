@@ -35,7 +35,7 @@ function processSeconds(pid: string): number | undefined {
   }
 }
 
-function kindOf(pid: string): 'spicedb' | 'postgres' | 'other' {
+export function kindOf(pid: string): 'spicedb' | 'postgres' | 'other' {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     if (cmd.startsWith('postgres')) return 'postgres';

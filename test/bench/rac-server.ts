@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { parseApiKeys } from '../../src/config.js';
+import { CHECK_BATCH_MAX_DEFAULT, parseApiKeys } from '../../src/config.js';
 import { createPseudonymizer } from '../../src/domain/pseudonym.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
@@ -24,7 +24,7 @@ const raw = await openStore(config, schema);
 const pseudonymize = createPseudonymizer(BENCH_PSEUDONYM_KEY);
 const metrics = createMetrics();
 const maxInFlight = Number(process.env.RAC_CHECK_MAX_IN_FLIGHT ?? 0);
-const batch = process.env.BENCH_NO_COALESCE === '1' ? { maxBatch: 1, maxWaitMs: 0, maxInFlight } : { maxBatch: Number(process.env.RAC_CHECK_BATCH_MAX ?? 100), maxWaitMs: 0, maxInFlight };
+const batch = process.env.BENCH_NO_COALESCE === '1' ? { maxBatch: 1, maxWaitMs: 0, maxInFlight } : { maxBatch: Number(process.env.RAC_CHECK_BATCH_MAX ?? CHECK_BATCH_MAX_DEFAULT[config.backend]), maxWaitMs: 0, maxInFlight };
 // as main.ts: RAC_DECISION_CACHE_SIZE when set (0: every check goes to the engine), else the engine's default
 const cacheSize = process.env.RAC_DECISION_CACHE_SIZE === undefined ? defaultDecisionCacheSize(config) : Number(process.env.RAC_DECISION_CACHE_SIZE);
 const store = serviceStore(raw, metrics, batch, cacheSize);

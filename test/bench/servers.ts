@@ -24,6 +24,9 @@ export function serverEnv(): Record<string, string> {
 
 const children: ChildProcess[] = [];
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+// Ctrl-C or a CI step's timeout ends the run through 'exit' too, so no server outlives it
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
 
 let built = false;
 function buildServers(): void {
