@@ -19,10 +19,11 @@ export interface Pinning {
 const taskset = (cpus: string, pid: number) => spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' }).status === 0;
 
 /** SpiceDB's and Postgres's processes now (Postgres starts a process per connection) */
-function serverSide(): number[] {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p) && kindOf(p) !== 'other')
-    .map(Number);
+function serverSide(): Array<{ pid: number; kind: 'spicedb' | 'postgres' }> {
+  return readdirSync('/proc').flatMap((p) => {
+    const kind = /^\d+$/.test(p) ? kindOf(p) : 'other';
+    return kind === 'other' ? [] : [{ pid: Number(p), kind }];
+  });
 }
 
 export function pinServerSide(racPid: number): Pinning {
@@ -33,13 +34,16 @@ export function pinServerSide(racPid: number): Pinning {
   const restCpus = n === 2 ? '0' : `0-${n - 2}`;
   const ours = [process.pid, racPid];
   const restore = () => {
-    for (const pid of [...serverSide(), ...ours]) taskset(all, pid);
+    for (const pid of [...serverSide().map((p) => p.pid), ...ours]) taskset(all, pid);
   };
   const theirs = serverSide();
-  if (!theirs.some((p) => kindOf(String(p)) === 'spicedb')) throw new Error('BENCH_PIN: no `spicedb serve` process on this machine to pin');
+  if (!theirs.some((p) => p.kind === 'spicedb')) throw new Error('BENCH_PIN: no `spicedb serve` process on this machine to pin');
   // Postgres's connections opened from now on inherit its first process's CPUs; a second pass
   // catches one opened meanwhile
-  for (const pid of [...theirs, ...serverSide()]) {
+  const known = new Set(theirs.map((p) => p.pid));
+  const opened = serverSide().filter((p) => !known.has(p.pid));
+  for (const { pid } of [...theirs, ...opened]) {
+    // a process that failed because it has just ended is no matter
     if (!taskset(spicedbCpus, pid) && kindOf(String(pid)) !== 'other') {
       restore();
       throw new Error(`BENCH_PIN: could not set the CPUs of process ${pid} (taskset, and the right to change that process)`);
