@@ -36,19 +36,20 @@ export function pinServerSide(racPid: number): Pinning {
   const restore = () => {
     for (const pid of [...serverSide().map((p) => p.pid), ...ours]) taskset(all, pid);
   };
-  const theirs = serverSide();
-  if (!theirs.some((p) => p.kind === 'spicedb')) throw new Error('BENCH_PIN: no `spicedb serve` process on this machine to pin');
-  // Postgres's connections opened from now on inherit its first process's CPUs; a second pass
-  // catches one opened meanwhile
-  const known = new Set(theirs.map((p) => p.pid));
-  const opened = serverSide().filter((p) => !known.has(p.pid));
-  for (const { pid } of [...theirs, ...opened]) {
+  const pin = (pid: number) => {
     // a process that failed because it has just ended is no matter
     if (!taskset(spicedbCpus, pid) && kindOf(String(pid)) !== 'other') {
       restore();
       throw new Error(`BENCH_PIN: could not set the CPUs of process ${pid} (taskset, and the right to change that process)`);
     }
-  }
+  };
+  const theirs = serverSide();
+  if (!theirs.some((p) => p.kind === 'spicedb')) throw new Error('BENCH_PIN: no `spicedb serve` process on this machine to pin');
+  for (const { pid } of theirs) pin(pid);
+  // Postgres's connections opened from now on inherit its first process's CPUs; a second pass,
+  // after the first has pinned it, catches one opened while the first ran
+  const known = new Set(theirs.map((p) => p.pid));
+  for (const { pid } of serverSide()) if (!known.has(pid)) pin(pid);
   for (const pid of ours) taskset(restCpus, pid);
   // ended early (Ctrl-C, a CI step's timeout: servers.ts turns both into an exit), the machine
   // gets its CPUs back all the same
