@@ -45,6 +45,18 @@ function fakeEngine(now: () => number = Date.now) {
       return { token: `r${++revision}` };
     },
     writeSchema: async () => {},
+    readSchema: async () => {
+      if (down) throw new StoreUnavailableError('down');
+      return 'definition rep {}';
+    },
+    lookupResources: async function* () {
+      yield { id: 'T1', cursor: 'c1' };
+      if (down) throw new StoreUnavailableError('down');
+      yield { id: 'T2', cursor: 'c2' };
+    },
+    close: async () => {
+      down = true;
+    },
   } as unknown as AuthzStore;
   return {
     engine,
@@ -215,6 +227,33 @@ describe('decision cache', () => {
     await expect(s.checkBulk([q('A')], ML)).rejects.toBeInstanceOf(StoreUnavailableError);
     f.setDown(false);
     expect((await s.check(q('A'), ML)).allowed).toBe(true);
+  });
+
+  it.each([
+    ['the readiness probe', (s: AuthzStore) => s.readSchema()],
+    ['a lookup, mid-stream', async (s: AuthzStore) => {
+      for await (const _ of s.lookupResources({ resourceType: 'trust_client', permission: 'view', subject: { type: 'rep', id: 'A' } } as never, ML));
+    }],
+  ])('fails closed: an engine error in %s empties the cache too', async (_what, fail) => {
+    const f = fakeEngine();
+    const s = cacheDecisions(f.engine, { maxEntries: 100 });
+    await s.write([grant('A')]);
+    expect((await s.check(q('A'), ML)).allowed).toBe(true);
+    f.setDown(true);
+    await expect(fail(s)).rejects.toBeInstanceOf(StoreUnavailableError);
+    // no check has failed yet, but the cached "yes" is gone
+    await expect(s.check(q('A'), ML)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(s.checkBulk([q('A')], ML)).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('once closed, answers nothing from memory', async () => {
+    const f = fakeEngine();
+    const s = cacheDecisions(f.engine, { maxEntries: 100 });
+    await s.write([grant('A')]);
+    expect((await s.check(q('A'), ML)).allowed).toBe(true);
+    await s.close();
+    await expect(s.check(q('A'), ML)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(s.checkBulk([q('A')], ML)).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
   it('bulk checks take what is cached and ask only for the rest, in order', async () => {

@@ -22,13 +22,14 @@ afterAll(async () => {
   await t.close();
 });
 
-/** nowhere the service writes: logs, audit events, the export of SpiceDB */
-async function nowhere(digits: string) {
-  const plain = digits.replace(/[^0-9]/g, '');
+/** nowhere the service writes: logs, audit events, the export of SpiceDB (and `also`, e.g. a response) */
+async function nowhere(digits: string, ...also: string[]) {
+  const plain = digits.normalize('NFKC').replace(/[^0-9]/g, '');
   const exported = (await request(t.app).get('/v1/export').set(bearer(KEYS.ops)).set('RAC-At-Least-As-Fresh', api.token ?? '')).text;
-  for (const place of [t.logs.join(''), JSON.stringify(t.audit), exported]) {
+  for (const place of [t.logs.join(''), JSON.stringify(t.audit), exported, ...also]) {
     expect(place).not.toContain(digits);
-    expect(place.replace(/[^0-9]/g, ' ')).not.toContain(plain);
+    // the digits however separated, in whatever digits they were written
+    expect(place.normalize('NFKC').replace(/[^0-9]/g, '')).not.toContain(plain);
   }
 }
 
@@ -41,7 +42,26 @@ describe('a SIN-like number where no client is named', () => {
   });
 
   it.each([
+    ['310__045__287', '*************'],
+    ['310..046..118', '*************'],
+    ['x-310-.047-.229-y', 'x-*************-y'],
+    ['abc-310-.-048-.-226', 'abc-***************'],
+  ])('X-Request-Id %s, its digits twice separated: masked all the same', async (id, masked) => {
+    const res = await request(t.app).put(`/v1/businesses/${BN}/employees/REQID01`).set(bearer(KEYS.admin)).set('RAC-Actor', `rep:${OWNER}`).set('X-Request-Id', id).send({ role: 'junior_rep' });
+    expect(res.status).toBeLessThan(300);
+    expect(res.headers['x-request-id']).toBe(masked);
+    await nowhere(id);
+  });
+
+  it.each([
     ['post', `/v1/businesses/${BN}/groups`, { name: 'Payroll 420618506' }],
+    ['post', `/v1/businesses/${BN}/groups`, { name: 'Firm 421/062/118' }],
+    ['post', `/v1/businesses/${BN}/groups`, { name: 'Firm 421  063  119' }],
+    ['post', `/v1/businesses/${BN}/groups`, { name: 'Firm \uff14\uff12\uff11\uff10\uff16\uff14\uff11\uff12\uff10' }],
+    ['post', `/v1/businesses/${BN}/groups`, { name: 'Firm 421\u2013065\u2013121' }],
+    ['post', `/v1/businesses/${BN}/groups`, { name: '421\u00a0066\u00a0122 Holdings' }],
+    ['post', `/v1/businesses/${BN}/groups`, { name: 'Firm 421,067,123' }],
+    ['patch', `/v1/businesses/${BN}`, { name: 'Firm 421 - 068 - 124' }],
     ['post', `/v1/businesses/${BN}/groups`, { name: 'Payroll 420-630-873' }],
     ['patch', `/v1/businesses/${BN}`, { name: 'Maple 420 680 357' }],
     ['post', '/v1/businesses', { bn: '555555555', name: 'Client 420667982 Ltd' }],
@@ -49,7 +69,7 @@ describe('a SIN-like number where no client is named', () => {
     const res = await api.as(`rep:${OWNER}`, method, path, body);
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ path: 'name', message: 'must not contain a 9-digit number (it could be a SIN)' }]);
-    await nowhere(body.name.replace(/^[^0-9]*/, '').replace(/[^0-9]*$/, ''));
+    await nowhere(body.name.normalize('NFKC').replace(/^[^0-9]*/, '').replace(/[^0-9]*$/, ''));
   });
 
   it('a group id of nine digits: 400 naming the group id, nothing audited', async () => {
@@ -82,6 +102,45 @@ describe('a SIN-like number where no client is named', () => {
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['line 1']);
     await nowhere(number);
+  });
+
+  it.each([
+    ['a raw SIN as a name', '530081234'],
+    ['a SIN written out as a name', 'SIN-530-082-345'],
+    ['a SIN between underscores', 'sin_530083456_x'],
+  ])('an import line with %s id: 400 naming the line, nothing written', async (_what, id) => {
+    const line = { resource: { type: 'business', id: BN }, relation: 'name', subject: { type: 'display_name', id } };
+    const res = await request(t.app).post('/v1/import').set(bearer(KEYS.ops)).set('Content-Type', 'application/x-ndjson').send(`${JSON.stringify(line)}\n`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['line 1']);
+    await nowhere(id, res.text);
+  });
+
+  it('an imported name must be one the API would store, encoded as the service encodes it', async () => {
+    const fine = Buffer.from('Imported Ltd').toString('base64url');
+    for (const [id, status] of [
+      [fine, 200],
+      [`${fine}=`, 400], // not base64url as the service writes it
+      [Buffer.from(' Imported Ltd').toString('base64url'), 400], // a name the API would have trimmed
+      [Buffer.from([0xff, 0xfe, 0x41]).toString('base64url'), 400], // not UTF-8
+    ] as const) {
+      const line = { resource: { type: 'business', id: '135792468' }, relation: 'name', subject: { type: 'display_name', id } };
+      const res = await request(t.app).post('/v1/import').set(bearer(KEYS.ops)).set('Content-Type', 'application/x-ndjson').send(`${JSON.stringify(line)}\n`);
+      expect([id, res.status]).toEqual([id, status]);
+    }
+  });
+
+  it.each(['sin_530_091_852', 'a530_092_963', 'x1_2_3_4_5'])('an unknown field named %s: named "(a field)", never echoed', async (key) => {
+    for (const [path, body] of [
+      ['/v1/check', { rep: 'A1B2C3D', permission: 'view', business: BN, [key]: 1 }],
+      ['/v1/check', { rep: 'A1B2C3D', permission: 'view', client: { type: 'trust', id: 'T12345678', [key]: 1 } }],
+    ] as const) {
+      const res = await request(t.app).post(path).set(bearer(KEYS.check)).send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.errors.some((e: { path: string }) => /\(a field\)$/.test(e.path))).toBe(true);
+      expect(res.text).not.toContain(key);
+    }
+    await nowhere(key);
   });
 
   it('the docs never redirect with the query string', async () => {

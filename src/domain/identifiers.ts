@@ -35,12 +35,15 @@ export const sinSchema = z
   .refine(luhnValid, 'must be a SIN with a valid check digit, or a client ref');
 
 /**
- * Nine digits in a row, or with one separator (space, dot, dash, underscore) between them: what a
- * SIN looks like written down. Free text and ids the service echoes, logs, audits or stores
- * (names, group ids, request ids, imported ids) must not hold one (rac-access.md section 6).
+ * Nine digits, in a row or with up to three separators between each two (spaces of any kind,
+ * dots, dashes of any kind, slashes, commas, underscores: anything neither letter nor digit),
+ * written in any script's digits (fullwidth ones too): what a SIN looks like written down. Free
+ * text and ids the service echoes, logs, audits or stores (names, group ids, request ids, imported
+ * ids) must not hold one (rac-access.md section 6). The separator and digit classes do not
+ * overlap, so the match cannot backtrack far.
  */
-const SIN_LIKE = /[0-9](?:[ ._-]?[0-9]){8}/;
-const SIN_LIKE_ALL = new RegExp(SIN_LIKE.source, 'g');
+const SIN_LIKE = /\p{Nd}(?:[^\p{L}\p{N}]{0,3}\p{Nd}){8}/u;
+const SIN_LIKE_ALL = new RegExp(SIN_LIKE.source, 'gu');
 export const hasSinLike = (s: string): boolean => SIN_LIKE.test(s);
 /** every SIN-like run masked, the rest kept (for a caller's request id) */
 export const maskSinLike = (s: string): string => s.replace(SIN_LIKE_ALL, (run) => '*'.repeat(run.length));

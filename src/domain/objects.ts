@@ -2,7 +2,7 @@
 // definitions and the ids the service writes cannot drift apart. No SIN ever becomes an id:
 // individuals are named by their pseudonym.
 import { hasSinLike, type ClientId, type ClientType } from './identifiers.js';
-import { nameFromId } from './names.js';
+import { nameFromId, nameObject, nameSchema } from './names.js';
 import type { ObjectRef } from './store-port.js';
 import type { Pseudonymizer } from './pseudonym.js';
 
@@ -61,7 +61,13 @@ const OBJECT_IDS: Record<(typeof DEFINITIONS)[number], RegExp> = {
 export function isServiceObjectId(type: (typeof DEFINITIONS)[number], id: string): boolean {
   if (!OBJECT_IDS[type].test(id)) return false;
   if (type === 'bn_group') return !hasSinLike(id.slice(10));
-  if (type === 'display_name') return !hasSinLike(nameFromId(id));
+  if (type === 'display_name') {
+    // the id itself must be one a valid name encodes to (so nine digits, valid base64url, are not
+    // stored as they are), and the name one the API would take
+    const name = nameFromId(id);
+    const parsed = nameSchema.safeParse(name);
+    return parsed.success && parsed.data === name && nameObject(name).id === id;
+  }
   return true;
 }
 

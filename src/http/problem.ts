@@ -96,10 +96,10 @@ export const problems = {
 const MAX_UNKNOWN_NAMED = 20;
 /**
  * a caller's field name, as an error names it: only a plain name (letters, digits, underscore, at
- * most 64) with no run of five digits; anything else, which could hold a SIN however separated or
- * cut, is "(a field)"
+ * most 64) with fewer than five digits in all; anything else, which could hold a SIN however
+ * separated or cut (`sin_046_454_286`), is "(a field)"
  */
-const fieldName = (key: string) => (/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key) && !/[0-9]{5}/.test(key) ? key : '(a field)');
+const fieldName = (key: string) => (/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key) && key.replace(/[^0-9]/g, '').length < 5 ? key : '(a field)');
 
 /** zod issues as problem `errors`, with paths like "client.id"; messages carry no input values */
 export function zodErrors(error: z.ZodError, prefix: Array<string | number> = []): Array<{ path: string; message: string }> {

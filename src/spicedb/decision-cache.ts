@@ -12,8 +12,11 @@
 //    within a margin before an expiry this process wrote, and until the margin after it has
 //    passed, checks go to SpiceDB and their answers are not kept;
 //  - fully consistent checks, traced checks and tokens this process did not see go to SpiceDB;
-//  - fail closed: errors are never cached, and any engine error empties the cache, so while
-//    SpiceDB cannot answer, every check goes to it and fails.
+//  - fail closed: errors are never cached, and any engine error (a check's, a lookup's, a read's,
+//    the readiness probe's schema read) empties the cache, so once SpiceDB has failed to answer,
+//    every check goes to it until it answers again; once the store is closed the cache is emptied
+//    and never used again. (A cached answer is what the engine, which nothing else writes, would
+//    give again; the cache cannot know that the engine has failed before something asks it.)
 import { LRUCache } from 'lru-cache';
 import { ExpiryList } from './expiry-list.js';
 import type { AuthzStore, BulkCheckAnswer, CheckAnswer, CheckOutcome, CheckQuery, Consistency, Relationship } from '../domain/store-port.js';
@@ -76,6 +79,9 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
    */
   let uncertain = false;
 
+  /** closed: nothing is answered from memory any more */
+  let closed = false;
+
   const invalidate = () => {
     generation++;
     answers.clear();
@@ -92,7 +98,7 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
   };
   /** may this request be answered from the cache? (also empties it when an expiry nears) */
   const usable = (consistency: Consistency): boolean => {
-    if (!clockAllows()) return false;
+    if (closed || !clockAllows()) return false;
     if (consistency.kind === 'minimizeLatency') return true;
     if (consistency.kind === 'atLeastAsFresh') return known.has(consistency.token);
     return false;
@@ -119,6 +125,14 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
     invalidate();
     throw err;
   };
+  /** a stream whose failure empties the cache like any other engine error */
+  async function* guarded<T>(stream: AsyncIterable<T>): AsyncIterable<T> {
+    try {
+      yield* stream;
+    } catch (err) {
+      failed(err);
+    }
+  }
 
   const check = async (query: CheckQuery, consistency: Consistency): Promise<CheckAnswer> => {
     if (!usable(consistency)) {
@@ -177,7 +191,7 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
     kind: inner.kind,
     check,
     checkBulk,
-    checkWithTrace: (q, c) => inner.checkWithTrace(q, c),
+    checkWithTrace: (q, c) => inner.checkWithTrace(q, c).catch(failed),
     write: async (updates, o) => {
       try {
         const r = await inner.write(updates, o);
@@ -199,10 +213,10 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
         throw err;
       }
     },
-    readRelationships: (f, c) => inner.readRelationships(f, c),
-    lookupResources: (q, c) => inner.lookupResources(q, c),
-    lookupSubjects: (q, c) => inner.lookupSubjects(q, c),
-    readSchema: () => inner.readSchema(),
+    readRelationships: (f, c) => guarded(inner.readRelationships(f, c)),
+    lookupResources: (q, c) => guarded(inner.lookupResources(q, c)),
+    lookupSubjects: (q, c) => guarded(inner.lookupSubjects(q, c)),
+    readSchema: () => inner.readSchema().catch(failed),
     writeSchema: async (s) => {
       try {
         await inner.writeSchema(s);
@@ -210,6 +224,10 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
         invalidate();
       }
     },
-    close: () => inner.close(),
+    close: () => {
+      closed = true;
+      invalidate();
+      return inner.close();
+    },
   };
 }
