@@ -130,6 +130,8 @@ export function parseApiKeys(text: string, allowShort = false): ApiKey[] {
       if (!(SCOPES as readonly string[]).includes(s)) throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} has an unknown scope`);
     }
     if (secret.length === 0) throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} has an empty secret`);
+    // what an Authorization header can carry after "Bearer " (no spaces; the header's bound)
+    if (/\s/.test(secret) || secret.length > 512) throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} has a secret with a space or over 512 characters (no request could present it)`);
     if (secret.length < MIN_SECRET && !allowShort) {
       throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} has a secret shorter than ${MIN_SECRET} characters (allowed only with embedded SpiceDB on a loopback HOST)`);
     }
@@ -150,6 +152,10 @@ function readCaCert(path: string): Buffer {
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
+  // an empty value is a mistake, not a default: `PORT=` would otherwise listen on a random port
+  for (const name of Object.keys(envSchema.shape)) {
+    if (env[name] !== undefined && env[name]!.trim() === '') throw new ConfigError(`${name}: is empty (unset it for the default, or give a value)`);
+  }
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     // name the variable, never its value (it may be a secret)

@@ -50,6 +50,10 @@ describe('configuration', () => {
     ['a bad port', { PORT: 'eighty' }],
     ['a short pseudonym key', { RAC_PSEUDONYM_KEY: 'short' }],
     ['a bad log level', { LOG_LEVEL: 'loud' }],
+    ['an empty port (would listen on a random one)', { PORT: '' }],
+    ['an empty decision cache size (would turn it off)', { RAC_DECISION_CACHE_SIZE: ' ' }],
+    ['an empty endpoint', { SPICEDB_ENDPOINT: '' }],
+    ['a secret with a space (no request could present it)', { RAC_API_KEYS: 'check:my secret123 with spaces' }],
   ])('refuses %s, without echoing a secret', (_label, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {

@@ -107,7 +107,7 @@ describe('GET /openapi.json', () => {
     expect((await request(t.app).get(`/v1/reps/${repId}/clients`).set(bearer(KEYS.check))).status).toBe(200);
   });
 
-  it('lists 415 on the operations that take a body (JSON or the NDJSON import), and only there; 413 but on the import', () => {
+  it('lists 405 and 415 on every operation (another method; a body of a type it cannot read), 413 but on the import', () => {
     const statuses = (path: string, method: string) => Object.keys(doc.paths[path]![method]!.responses);
     for (const [path, method] of [['/v1/check', 'post'], ['/v1/businesses/{bn}/employees/{repId}', 'put']] as const) {
       expect([path, statuses(path, method)]).toEqual([path, expect.arrayContaining(['413', '415'])]);
@@ -115,9 +115,21 @@ describe('GET /openapi.json', () => {
     // the import is streamed, bound only per line (400)
     expect(statuses('/v1/import', 'post')).toContain('415');
     expect(statuses('/v1/import', 'post')).not.toContain('413');
-    expect(statuses('/v1/reps/{repId}/clients', 'get')).not.toContain('415');
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) expect([method, path, Object.keys(op.responses)]).toEqual([method, path, expect.arrayContaining(['405', '415'])]);
+    }
     const ndjson = doc.paths['/v1/import']!.post!.requestBody as { content: Record<string, unknown> };
     expect(Object.keys(ndjson.content)).toEqual(['application/x-ndjson']);
+  });
+
+  it('declares the headers the service sends: X-Request-Id, and those of 401, 405, 429 and 503', () => {
+    const check = doc.paths['/v1/check']!.post!.responses as Record<string, { headers?: Record<string, unknown> }>;
+    expect(Object.keys(check['200']!.headers ?? {})).toEqual(['X-Request-Id']);
+    expect(Object.keys(check['401']!.headers ?? {})).toEqual(['X-Request-Id', 'WWW-Authenticate']);
+    expect(Object.keys(check['405']!.headers ?? {})).toEqual(['X-Request-Id', 'Allow']);
+    expect(Object.keys(check['429']!.headers ?? {})).toEqual(['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy']);
+    expect(Object.keys(check['503']!.headers ?? {})).toEqual(['X-Request-Id', 'Retry-After']);
+    expect(Object.keys(check['431']!.headers ?? {})).toEqual([]);
   });
 
   it('declares 409 on every admin write (its preconditions may meet a change)', () => {

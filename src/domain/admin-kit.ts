@@ -68,6 +68,33 @@ export class AdminKit {
     if (missing.length > 0) throw new ForbiddenActorError(`the actor lacks ${missing.join(', ')} on business ${bn}`);
   }
 
+  /**
+   * Authorizes the actor on the business and returns the preconditions that keep what the check
+   * saw true at write time (by default actorStillAllowed's). The actor's state is read BEFORE the
+   * check: read after it, a demotion landing between the two would be taken as the state to keep,
+   * and the write would go through on the lower role. Read before, a change after the read fails
+   * the write's preconditions (409), and one before it is what the check sees.
+   */
+  async authorizeActor(
+    repId: string,
+    bn: string,
+    permissions: BusinessFunction[],
+    state: () => Promise<Precondition[]> = () => this.actorStillAllowed(bn, repId),
+  ): Promise<Precondition[]> {
+    // a state that refuses the actor (not an employee) answers after the check, which names
+    // the missing functions first
+    const read = await state().then(
+      (pre) => ({ pre }),
+      (err: unknown) => {
+        if (err instanceof ForbiddenActorError) return { refused: err };
+        throw err;
+      },
+    );
+    await this.authorizeOnBusiness(repId, bn, permissions);
+    if ('refused' in read) throw read.refused;
+    return read.pre;
+  }
+
   /** throws ForbiddenActorError unless the rep holds the permission on the client */
   async authorizeOnClient(repId: string, client: ClientKey, permission: string, consistency: Consistency = FRESHEST): Promise<void> {
     await this.authorizeOn(repId, clientObject(client), permission, 'the client', consistency);
@@ -120,15 +147,23 @@ export class AdminKit {
 
   /**
    * Preconditions that what a representative's reach through the business rests on is still what
-   * it is now: its associations (business role, BN groups) and privileges, not disassociated, the
-   * registration active. For a command decided on a client permission (which a group association
-   * may give too) rather than on a business function (actorStillAllowed).
+   * it is now: its associations (business role, BN groups), the groups those associations reach
+   * through (fence and business link, for each group that stands now: a group deleted meanwhile
+   * takes that reach away), its privileges, not disassociated, the registration active. For a
+   * command decided on a client permission (which a group association may give too) rather than
+   * on a business function (actorStillAllowed).
    */
   async reachUnchanged(bn: string, repId: string): Promise<Precondition[]> {
     const a = await readAssociations(this.store, bn, repId, FRESHEST);
+    const linked = a.groups.length > 0 ? new Set(await readLinkedGroupIds(this.store, bn, FRESHEST)) : new Set<string>();
+    const standing: string[] = [];
+    for (const g of a.groups) {
+      if (linked.has(g.groupId) && (await readGroup(this.store, bn, g.groupId, FRESHEST)).exists) standing.push(g.groupId);
+    }
     return [
       ...roleUnchanged(bn, repId, a.business.role),
       ...groupAssociationsUnchanged(bn, repId, a),
+      ...standing.flatMap((g) => facts.group(bn, g).map(mustExist)),
       ...a.business.privileges.map((p) => mustExist(facts.privilege(bn, repId, p))),
       mustNotExist(facts.disassociated(bn, repId)),
       mustExist(facts.registered(bn)),

@@ -166,8 +166,7 @@ export class AuthorizationCommands {
     const client = this.kit.client(clientId);
     const actor = this.kit.repActor(ctx);
     this.validate(client, level);
-    await this.kit.authorizeOnBusiness(actor, bn, ['request_authorization']);
-    const pre = await this.kit.actorStillAssociated(bn, actor);
+    const pre = await this.kit.authorizeActor(actor, bn, ['request_authorization'], () => this.kit.actorStillAssociated(bn, actor));
     const expiresAt = new Date(this.kit.now().getTime() + REQUEST_LIFETIME_MS);
     const updates = levelsOf(client)
       .filter((l) => l !== level)

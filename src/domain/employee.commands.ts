@@ -4,12 +4,13 @@
 // writes once, with preconditions on the state it read.
 import { del, FRESHEST, touch, type AdminKit, type CommandContext } from './admin-kit.js';
 import { ConflictError, NotFoundError } from './errors.js';
-import { permissionsToActOn, permissionsToChangeRole, rolesHeld } from './escalation.js';
+import { associationPermission, permissionsToActOn, permissionsToChangeRole, rolesHeld } from './escalation.js';
 import * as facts from './facts.js';
 import {
   collect,
   groupAssociationsUnchanged,
   isAssociated,
+  mayHoldPrivileges,
   mustExist,
   mustNotExist,
   readActiveOwners,
@@ -51,10 +52,16 @@ export class EmployeeCommands {
   /** PUT: a new association (201) or a role change (200); repeating it changes nothing (200) */
   async put(ctx: CommandContext, bn: string, repId: string, role: Role) {
     const actor = this.kit.repActor(ctx);
-    const target = await readEmployee(this.kit.store, bn, repId, FRESHEST);
+    const all = await readAssociations(this.kit.store, bn, repId, FRESHEST);
+    const target = all.business;
     const base = target.role ? 'modify_associations' : undefined;
-    await this.kit.authorizeOnBusiness(actor, bn, permissionsToChangeRole(base, target.role, role));
-    const pre = [...(await this.kit.actorStillAllowed(bn, actor)), ...roleUnchanged(bn, repId, target.role)];
+    // the limited role takes the employee's privileges away, and they apply wherever its
+    // associations reach: doing that acts on every role it holds (a BN-group administrator's too)
+    const dropsPrivileges = role === 'junior_rep_limited' && target.privileges.length > 0;
+    const needed = permissionsToChangeRole(base, target.role, role);
+    if (dropsPrivileges) needed.push(...rolesHeld(target.role, all.groups).map(associationPermission));
+    const pre = [...(await this.kit.authorizeActor(actor, bn, [...new Set(needed)])), ...roleUnchanged(bn, repId, target.role)];
+    if (dropsPrivileges) pre.push(...groupAssociationsUnchanged(bn, repId, all));
     if (target.role === 'owner' && role !== 'owner') pre.push(...(await this.anotherOwner(bn, repId)));
 
     const updates: RelationshipUpdate[] = [];
@@ -81,8 +88,7 @@ export class EmployeeCommands {
     const actor = this.kit.repActor(ctx);
     const target = await readAssociations(this.kit.store, bn, repId, FRESHEST);
     const role = target.business.role;
-    await this.kit.authorizeOnBusiness(actor, bn, permissionsToActOn('modify_associations', rolesHeld(role, target.groups)));
-    const pre = [...(await this.kit.actorStillAllowed(bn, actor)), ...this.unchanged(bn, repId, target)];
+    const pre = [...(await this.kit.authorizeActor(actor, bn, permissionsToActOn('modify_associations', rolesHeld(role, target.groups)))), ...this.unchanged(bn, repId, target)];
     if (role === 'owner') pre.push(...(await this.anotherOwner(bn, repId)));
     const updates = [
       ...ROLES.map((r) => del(facts.role(bn, repId, r))),
@@ -111,8 +117,7 @@ export class EmployeeCommands {
       throw new NotFoundError(`${repId} is not an employee of business ${bn}`);
     }
     const role = target.business.role;
-    await this.kit.authorizeOnBusiness(actor, bn, permissionsToActOn('disassociate_employees', rolesHeld(role, target.groups)));
-    const pre = [...(await this.kit.actorStillAllowed(bn, actor)), ...this.unchanged(bn, repId, target)];
+    const pre = [...(await this.kit.authorizeActor(actor, bn, permissionsToActOn('disassociate_employees', rolesHeld(role, target.groups)))), ...this.unchanged(bn, repId, target)];
     if (!associated && role === 'owner') pre.push(...(await this.anotherOwner(bn, repId)));
     const rel = facts.disassociated(bn, repId);
     const before = target.business;
@@ -140,14 +145,13 @@ export class EmployeeCommands {
   /** PUT (true) or DELETE (false) a privilege; the limited role can never hold one (409) */
   async setPrivilege(ctx: CommandContext, bn: string, repId: string, privilege: Privilege, held: boolean) {
     const actor = this.kit.repActor(ctx);
-    await this.kit.authorizeOnBusiness(actor, bn, ['assign_privileges']);
+    const actorPre = await this.kit.authorizeActor(actor, bn, ['assign_privileges']);
     const all = await readAssociations(this.kit.store, bn, repId, FRESHEST);
     const target = all.business;
     if (held && !isAssociated(all)) throw new NotFoundError(`${repId} is not an employee of business ${bn}`);
     // the business role, or (associated to BN groups alone) every group role, is the limited one
-    const limited = target.role ? target.role === 'junior_rep_limited' : all.groups.every((g) => g.role === 'junior_rep_limited');
-    if (held && limited) throw new ConflictError('junior_rep_limited can never hold a privilege');
-    const pre = [...(await this.kit.actorStillAllowed(bn, actor)), ...this.unchanged(bn, repId, all)];
+    if (held && !mayHoldPrivileges(all)) throw new ConflictError('junior_rep_limited can never hold a privilege');
+    const pre = [...actorPre, ...this.unchanged(bn, repId, all)];
     const had = target.privileges.includes(privilege);
     const rel = facts.privilege(bn, repId, privilege);
     const privileges = held ? [...new Set([...target.privileges, privilege])].sort() : target.privileges.filter((p) => p !== privilege);

@@ -65,6 +65,14 @@ export async function readAssociations(store: AuthzStore, bn: string, repId: str
 /** the rep holds an association in the business, of any kind */
 export const isAssociated = (a: Associations): boolean => a.business.role !== undefined || a.groups.length > 0;
 
+/**
+ * May an employee with these associations hold privileges (rac-access.md section 4: the limited
+ * role never does)? Not when its business role is the limited one, nor, with no business role,
+ * when every BN-group role it holds is (or it holds none).
+ */
+export const mayHoldPrivileges = (a: { business: { role?: Role }; groups: ReadonlyArray<{ role: facts.GroupRole }> }): boolean =>
+  a.business.role ? a.business.role !== 'junior_rep_limited' : a.groups.some((g) => g.role !== 'junior_rep_limited');
+
 /** preconditions: the rep's group associations are still exactly those read */
 export const groupAssociationsUnchanged = (bn: string, repId: string, a: Associations): Precondition[] =>
   a.groups.map((g) => mustExist(facts.groupAssociation(bn, g.groupId, repId, g.role)));

@@ -6,11 +6,22 @@ import { del, FRESHEST, touch, type AdminKit, type CommandContext } from './admi
 import { ConflictError, NotFoundError } from './errors.js';
 import { associationPermission } from './escalation.js';
 import * as facts from './facts.js';
-import { collect, mustExist, mustNotExist, readEmployee, readGroup, readGroupAssociation } from './firm-state.js';
+import {
+  collect,
+  groupAssociationsUnchanged,
+  mayHoldPrivileges,
+  mustExist,
+  mustNotExist,
+  readAssociations,
+  readEmployee,
+  readGroup,
+  readGroupAssociation,
+  roleUnchanged,
+} from './firm-state.js';
 import { hasSinLike, type ClientId } from './identifiers.js';
 import { nameObject } from './names.js';
 import { authorizationObject, businessObject, clientObject, groupObject, type ClientKey } from './objects.js';
-import type { BusinessFunction, Role } from './permissions.js';
+import { PRIVILEGES, type BusinessFunction, type Role } from './permissions.js';
 import type { Precondition, RelationshipUpdate } from './store-port.js';
 
 const GROUP_ROLES: facts.GroupRole[] = ['member', 'junior_rep_limited', 'junior_rep', 'senior_rep', 'junior_admin', 'senior_admin'];
@@ -38,8 +49,7 @@ export class GroupCommands {
 
   private async allowed(ctx: CommandContext, bn: string, extra: BusinessFunction[] = []): Promise<Precondition[]> {
     const actor = this.kit.repActor(ctx);
-    await this.kit.authorizeOnBusiness(actor, bn, ['manage_groups', ...extra]);
-    return this.kit.actorStillAllowed(bn, actor);
+    return this.kit.authorizeActor(actor, bn, ['manage_groups', ...extra]);
   }
 
   private async existing(bn: string, groupId: string) {
@@ -105,9 +115,10 @@ export class GroupCommands {
     // a group from before the business linked its groups gets its link here (see facts.group)
     updates.push(touch(facts.groupAssociation(bn, groupId, repId, wanted)), touch(facts.groupLink(bn, groupId)));
     if (current) pre.push(mustExist(facts.groupAssociation(bn, groupId, repId, current)));
+    const dropped = await this.privilegesLost(bn, groupId, repId, wanted, updates, pre);
     const token = await this.kit.write(ctx, 'group.employee.put', `bn_group:${groupObject(bn, groupId).id}/rep:${repId}`, updates, pre, {
       before: current ? { role: current } : null,
-      after: { role: wanted },
+      after: { role: wanted, ...(dropped.length > 0 ? { privilegesRemoved: dropped } : {}) },
     });
     return { created: !current, token };
   }
@@ -116,18 +127,36 @@ export class GroupCommands {
     const current = await readGroupAssociation(this.kit.store, bn, groupId, repId, FRESHEST);
     const pre = await this.allowed(ctx, bn, current && current !== 'member' ? [associationPermission(current)] : []);
     const updates = GROUP_ROLES.map((r) => del(facts.groupAssociation(bn, groupId, repId, r)));
+    const dropped = await this.privilegesLost(bn, groupId, repId, undefined, updates, pre);
     const token = await this.kit.write(ctx, 'group.employee.delete', `bn_group:${groupObject(bn, groupId).id}/rep:${repId}`, updates, pre, {
       before: current ? { role: current } : null,
-      after: null,
+      after: dropped.length > 0 ? { privilegesRemoved: dropped } : null,
     });
     return { token };
   }
 
-  /** the group this client is fenced into within the business, if any */
-  private async currentGroup(client: ClientKey, bn: string): Promise<string | undefined> {
+  /**
+   * The limited role never holds a privilege (rac-access.md section 4): when this group role
+   * (`wanted`; undefined, the association removed) leaves the employee no association that may
+   * hold one, its privileges go in the same write, which then also requires its other
+   * associations to be those read. Returns the privileges removed.
+   */
+  private async privilegesLost(bn: string, groupId: string, repId: string, wanted: facts.GroupRole | undefined, updates: RelationshipUpdate[], pre: Precondition[]) {
+    const all = await readAssociations(this.kit.store, bn, repId, FRESHEST);
+    if (all.business.privileges.length === 0) return [];
+    const groups = all.groups.filter((g) => g.groupId !== groupId);
+    if (wanted) groups.push({ groupId, role: wanted });
+    if (mayHoldPrivileges({ business: all.business, groups })) return [];
+    updates.push(...PRIVILEGES.map((p) => del(facts.privilege(bn, repId, p))));
+    pre.push(...roleUnchanged(bn, repId, all.business.role), ...groupAssociationsUnchanged(bn, repId, all));
+    return all.business.privileges;
+  }
+
+  /** the groups this client is fenced into within the business (one, or none, as the service writes) */
+  private async currentGroups(client: ClientKey, bn: string): Promise<string[]> {
     const a = authorizationObject(client, bn);
     const rels = await collect(this.kit.store.readRelationships({ resourceType: a.type, resourceId: a.id, relation: 'group' }, FRESHEST));
-    return rels[0]?.subject.id.slice(bn.length + 1);
+    return rels.map((r) => r.subject.id.slice(bn.length + 1));
   }
 
   /**
@@ -160,20 +189,27 @@ export class GroupCommands {
       const shown = positions.slice(0, 10).join(', ') + (positions.length > 10 ? ', …' : '');
       throw new ConflictError(`${unauthorized.size} client(s) have not authorized business ${bn} (positions ${shown})`);
     }
-    const pre: Precondition[] = [];
+    // Each client's group assignment must still be the one read (a concurrent fencing into another
+    // group would otherwise leave the client in two, reachable by both groups' employees): the
+    // groups read still hold it, or it is in none. Then the actor's standing, then each client's
+    // authorization of the business, as many as the engine's limit of preconditions per write
+    // allows, in that order: a big batch (over about 495 clients) keeps the assignments' and the
+    // actor's, and its clients' authorizations were checked, fully consistent, just above.
+    const groupState: Precondition[] = [];
+    const authorized: Precondition[] = [];
     const updates: RelationshipUpdate[] = [];
     let created = 0;
     for (const client of unique) {
-      const current = await this.currentGroup(client, bn);
-      if (current !== groupId) created++;
-      if (current && current !== groupId) updates.push(del(facts.clientInGroup(client, bn, current)));
+      const current = await this.currentGroups(client, bn);
+      if (!current.includes(groupId)) created++;
+      for (const g of current) if (g !== groupId) updates.push(del(facts.clientInGroup(client, bn, g)));
       updates.push(touch(facts.clientInGroup(client, bn, groupId)));
-      pre.push(clientAuthorized(client, bn));
+      const record = authorizationObject(client, bn);
+      if (current.length === 0) groupState.push({ operation: 'mustNotMatch', filter: { resourceType: record.type, resourceId: record.id, relation: 'group' } });
+      else groupState.push(...current.map((g) => mustExist(facts.clientInGroup(client, bn, g))));
+      authorized.push(clientAuthorized(client, bn));
     }
-    // Each client's precondition stays. With a full batch (1000 clients) the engine's limit of
-    // preconditions per write leaves no room for the actor's: it was checked, fully consistent,
-    // just above.
-    if (pre.length + actorPre.length <= MAX_PRECONDITIONS_PER_WRITE) pre.push(...actorPre);
+    const pre = [...groupState, ...actorPre, ...authorized].slice(0, MAX_PRECONDITIONS_PER_WRITE);
     if (updates.length > MAX_UPDATES_PER_WRITE) {
       throw new ConflictError(`moving these clients takes ${updates.length} changes, over the ${MAX_UPDATES_PER_WRITE} one atomic write allows; send fewer clients`);
     }

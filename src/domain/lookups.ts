@@ -24,7 +24,18 @@ interface PageCursor {
   q: string;
   t: number;
   c?: string;
+  /** the consistency the first page was asked with, when not the default (SpiceDB's cursor holds its revision) */
+  k?: Consistency;
 }
+
+const DEFAULT_CONSISTENCY: Consistency = { kind: 'minimizeLatency' };
+const sameConsistency = (a: Consistency, b: Consistency) => a.kind === b.kind && (a.kind !== 'atLeastAsFresh' || a.token === (b as { token: string }).token);
+const isConsistency = (k: unknown): k is Consistency => {
+  const c = k as { kind?: unknown; token?: unknown };
+  if (typeof c !== 'object' || c === null) return false;
+  if (c.kind === 'atLeastAsFresh') return typeof c.token === 'string' && c.token.length > 0 && c.token.length <= 1024 && Object.keys(c).length === 2;
+  return (c.kind === 'fullyConsistent' || c.kind === 'minimizeLatency') && Object.keys(c).length === 1;
+};
 
 /**
  * The query a cursor belongs to, in short: SpiceDB resumes a cursor only with the arguments it
@@ -37,8 +48,24 @@ function queryDigest(q: ClientPageQuery): string {
 
 const badCursor = (why: string) => new InvalidRequestError(`The cursor ${why}; ask for the first page without one.`, [{ path: 'cursor', message: 'is not a cursor of this query' }]);
 
-function encodeCursor(q: ClientPageQuery, at: { t: number; c?: string }): string {
-  return Buffer.from(JSON.stringify({ q: queryDigest(q), ...at } satisfies PageCursor)).toString('base64url');
+function encodeCursor(q: ClientPageQuery, at: { t: number; c?: string }, consistency: Consistency): string {
+  const k = consistency.kind === 'minimizeLatency' ? {} : { k: consistency };
+  return Buffer.from(JSON.stringify({ q: queryDigest(q), ...at, ...k } satisfies PageCursor)).toString('base64url');
+}
+
+/**
+ * The consistency a page after the first is asked with: SpiceDB resumes a cursor only under the
+ * consistency of the call that issued it. A caller that sends none gets the first page's (so only
+ * the first page needs RAC-At-Least-As-Fresh); one that sends another is told so (a 400: a
+ * newer token than the first page's cannot be met by resuming an older listing).
+ */
+function resumedConsistency(cursor: PageCursor, asked: Consistency): Consistency {
+  const issued = cursor.k ?? DEFAULT_CONSISTENCY;
+  if (asked.kind === 'minimizeLatency' || sameConsistency(asked, issued)) return issued;
+  throw new InvalidRequestError(
+    'The cursor resumes a listing taken under another consistency than this request asks (RAC-At-Least-As-Fresh, or none); send the first page\'s, or none, or ask for the first page again without a cursor.',
+    [{ path: 'cursor', message: 'was issued under another consistency' }],
+  );
 }
 
 /** the caller's cursor, if it is one this service returned for this very query */
@@ -49,7 +76,8 @@ function decodeCursor(q: ClientPageQuery, s: string, types: number): PageCursor 
   } catch {
     throw badCursor('is not one this service returned');
   }
-  const wellFormed = typeof c === 'object' && c !== null && Number.isInteger(c.t) && c.t >= 0 && (c.c === undefined || typeof c.c === 'string');
+  const wellFormed =
+    typeof c === 'object' && c !== null && Number.isInteger(c.t) && c.t >= 0 && (c.c === undefined || typeof c.c === 'string') && (c.k === undefined || isConsistency(c.k));
   if (!wellFormed) throw badCursor('is not one this service returned');
   if (c.q !== queryDigest(q) || c.t >= types) throw badCursor('belongs to another query (rep, permission, type or limit)');
   return c;
@@ -67,10 +95,12 @@ export class LookupService {
    */
   async clientsOfRep(q: ClientPageQuery, consistency: Consistency, emit: (c: { type: ClientType; id: string }) => Promise<void>): Promise<string | null> {
     const types = q.type ? [q.type] : [...CLIENT_TYPES];
-    const start: { t: number; c?: string } = q.cursor ? decodeCursor(q, q.cursor, types.length) : { t: 0 };
+    const start: PageCursor | { t: number; c?: string } = q.cursor ? decodeCursor(q, q.cursor, types.length) : { t: 0 };
+    if (q.cursor) consistency = resumedConsistency(start as PageCursor, consistency);
     let remaining = q.limit;
-    // LookupResources may report a resource more than once (several paths grant it): drop
-    // repeats within the page (bounded by the page size); across pages a repeat can remain
+    // LookupResources may report a resource more than once (several paths grant it: an owner
+    // reaches each client as owner and business-wide): drop repeats within the page (bounded by
+    // the page size); across pages a repeat can remain (README, "Lookups")
     const seen = new Set<string>();
     for (let t = start.t; t < types.length; t++) {
       const type = types[t]!;
@@ -103,7 +133,7 @@ export class LookupService {
         }
         if (remaining === 0) {
           // the page is full: the next one resumes here (it may turn out empty)
-          return encodeCursor(q, { t, ...(cursor ? { c: cursor } : {}) });
+          return encodeCursor(q, { t, ...(cursor ? { c: cursor } : {}) }, consistency);
         }
         if (raw < q.limit) break; // this type is exhausted
       }

@@ -57,8 +57,7 @@ export class RegistrationCommands {
 
   async rename(ctx: CommandContext, bn: string, name: string) {
     const actor = this.kit.repActor(ctx);
-    await this.kit.authorizeOnBusiness(actor, bn, ['update_registration']);
-    const pre = await this.kit.actorStillAllowed(bn, actor, false);
+    const pre = await this.kit.authorizeActor(actor, bn, ['update_registration'], () => this.kit.actorStillAllowed(bn, actor, false));
     const r = await readRegistration(this.kit.store, bn, FRESHEST);
     if (!r.status) throw new NotFoundError(`business ${bn} is not registered`);
     const updates = [touch(nameRel(bn, name))];
@@ -75,8 +74,7 @@ export class RegistrationCommands {
 
   async setStatus(ctx: CommandContext, bn: string, action: 'suspend' | 'unsuspend' | 'cancel') {
     const actor = this.kit.repActor(ctx);
-    await this.kit.authorizeOnBusiness(actor, bn, ['manage_registration']);
-    const pre = await this.kit.actorStillAllowed(bn, actor, false);
+    const pre = await this.kit.authorizeActor(actor, bn, ['manage_registration'], () => this.kit.actorStillAllowed(bn, actor, false));
     const before = (await readRegistration(this.kit.store, bn, FRESHEST)).status;
     let after: RegistrationStatus;
     let updates;

@@ -20,7 +20,7 @@ import { errorHandler, HttpProblem, problems } from './problem.js';
 import { registrationRoutes } from './registration.routes.js';
 import { requestLog } from './request-log.js';
 import { docsAssets, reviewRoutes, type ScratchStore } from './review.routes.js';
-import { JSON_TYPES, mount, refuseBody, routeOf, type RouteSpec } from './route.js';
+import { JSON_TYPES, mount, refuseBody, routeOf, scopeBeforeBodyErrors, type RouteSpec } from './route.js';
 import { buildServices } from './services.js';
 
 export interface AppDeps {
@@ -108,6 +108,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(limitBody(BODY_LIMIT));
   // strict: only objects and arrays
   v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: JSON_TYPES }));
+  v1.use(scopeBeforeBodyErrors(v1Routes));
   mount(v1, v1Routes.filter((r) => !ownBodyPaths.has(r.path)), '/v1', mountOptions);
   app.use('/v1', v1);
   app.use(docsAssets());

@@ -18,7 +18,8 @@ export function authenticate(keys: ApiKey[]): RequestHandler {
   const known = keys.map((k) => ({ digest: digest(k.secret), caller: { keyId: k.id, scopes: new Set(k.scopes) } }));
   return (req, res, next) => {
     const header = req.headers.authorization;
-    const m = typeof header === 'string' ? /^Bearer ([^\s]{1,512})$/.exec(header) : null;
+    // the scheme's name is case-insensitive (RFC 9110 section 11.1), the key is not
+    const m = typeof header === 'string' ? /^Bearer ([^\s]{1,512})$/i.exec(header) : null;
     if (!m) throw new HttpProblem(problems.unauthenticated(), { 'WWW-Authenticate': 'Bearer' });
     const presented = digest(m[1]!);
     let found: Caller | undefined;
@@ -46,10 +47,13 @@ export function limitPerKey(perMinute: number): RequestHandler {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     keyGenerator: (_req, res) => (res.locals.caller as Caller).keyId,
-    handler: (_req, res) => {
+    handler: (req, res) => {
+      // when this key's window ends, as the RateLimit header's `reset` says
+      const resetTime = (req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const retryAfter = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : 60;
       res
         .status(429)
-        .set('Retry-After', String(Math.ceil(60)))
+        .set('Retry-After', String(retryAfter))
         .type('application/problem+json')
         .send(
           JSON.stringify({

@@ -20,7 +20,13 @@ export function lookupRoutes(s: Services): RouteSpec[] {
       scope: 'check',
       params: z.object({ repId: repIdSchema }),
       query: repClientsQuery,
-      responses: { 200: { description: 'a page of clients', schema: clientsPageResponse } },
+      responses: {
+        200: {
+          description:
+            'a page of clients. A client reached by two paths (an owner reaches each as owner and business-wide) is listed once a page but may appear on a later page again: deduplicate if you need a set. A cursor resumes at its first page’s revision: later pages take its consistency when they send none',
+          schema: clientsPageResponse,
+        },
+      },
       handler: async (req, res, { params, query, consistency }) => {
         // Stream: the status goes once the first result (or the end) is known, so a SpiceDB
         // failure before any result is still a proper 503; results are written as they arrive.

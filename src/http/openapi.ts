@@ -15,7 +15,7 @@ const COMMON_ERRORS: Record<number, string> = {
   405: 'method not allowed on this path',
   409: 'the current state does not allow it, or it changed while the command ran (a precondition of its write failed): read it again',
   413: 'body over 1 MiB',
-  415: 'the body is not of the media type the operation reads (application/json; the import: application/x-ndjson)',
+  415: 'the body is not of the media type the operation reads (application/json; the import: application/x-ndjson; an operation that takes no body: none, or an empty JSON object), or not in UTF-8',
   429: 'this API key is over its request budget (Retry-After)',
   431: 'request line or headers too large (refused by the HTTP server before any handler)',
   500: 'internal error',
@@ -61,27 +61,46 @@ const objectOf = (schema: z.ZodType | undefined): z.ZodObject | undefined => {
 
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
+/** on every response the service sends (request-log.ts) */
+const REQUEST_ID = { 'X-Request-Id': z.string().meta({ description: "the caller's X-Request-Id (any SIN-like run masked), or one the service made" }) };
+/** the headers an error status carries besides the request id */
+const ERROR_HEADERS: Record<number, Record<string, z.ZodType>> = {
+  401: { 'WWW-Authenticate': z.string().meta({ description: 'Bearer' }) },
+  405: { Allow: z.string().meta({ description: 'the methods this path takes' }) },
+  429: {
+    'Retry-After': z.string().meta({ description: "seconds until this key's window ends" }),
+    RateLimit: z.string().meta({ description: 'limit, remaining and reset (IETF draft 7)' }),
+    'RateLimit-Policy': z.string().meta({ description: "the key's budget and window" }),
+  },
+  503: { 'Retry-After': z.string().optional().meta({ description: 'seconds to wait before retrying (when SpiceDB could not answer)' }) },
+};
+
 function operation(spec: RouteSpec): ZodOpenApiOperationObject {
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(spec.responses)) {
     responses[status] = {
       description: r.description,
       // every write answers one, even when it changed nothing (e.g. deleting what does not exist)
-      ...(r.token ? { headers: z.object({ [TOKEN_OUT_HEADER]: z.string().meta({ description: 'ZedToken of the write' }) }) } : {}),
+      headers: z.object({ ...REQUEST_ID, ...(r.token ? { [TOKEN_OUT_HEADER]: z.string().meta({ description: 'ZedToken of the write' }) } : {}) }),
       ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : {}),
     };
   }
-  const errors = new Set<number>([431, 500, ...(spec.errors ?? [])]);
+  // every declared path answers another method with 405, and a body it cannot read with 415
+  const errors = new Set<number>([405, 415, 431, 500, ...(spec.errors ?? [])]);
   if (spec.params || spec.query || spec.body || spec.actor) errors.add(400);
   // scoped routes also read the consistency header (400), a key's budget (429) and SpiceDB
   if (spec.scope) [400, 401, 403, 429, 503].forEach((e) => errors.add(e));
   // any /v1 body over 1 MiB, whatever its type, but the import's (streamed, unbounded)
   if (spec.scope && !spec.bodyType) errors.add(413);
-  if (spec.body || spec.bodyType) errors.add(415);
   // an admin write asserts what it read (the actor's standing among it): it may meet a change
   if (spec.actor && Object.values(spec.responses).some((r) => r.token)) errors.add(409);
   for (const e of [...errors].sort()) {
-    responses[String(e)] = { description: COMMON_ERRORS[e] ?? 'error', content: { 'application/problem+json': { schema: problemSchema } } };
+    responses[String(e)] = {
+      description: COMMON_ERRORS[e] ?? 'error',
+      // a 431 comes from Node's HTTP server, before any handler: no request id
+      headers: z.object({ ...(e === 431 ? {} : REQUEST_ID), ...(ERROR_HEADERS[e] ?? {}) }),
+      content: { 'application/problem+json': { schema: problemSchema } },
+    };
   }
   const header: Record<string, z.ZodType> = {};
   if (spec.actor) header[ACTOR_HEADER] = z.string().meta({ description: 'rep:<RepID> or client:<type>:<id>', example: ACTOR_EXAMPLE });

@@ -129,6 +129,8 @@ export function toProblem(err: unknown): { problem: Problem; headers: Record<str
   // Express body-parser errors carry a status and a type
   const e = err as { status?: number; type?: string };
   if (e && e.type === 'entity.too.large') return { problem: problems.tooLarge(), headers: {} };
+  // a charset or content encoding the parser cannot read
+  if (e && e.status === 415) return { problem: { ...problems.unsupportedMediaType('application/json'), detail: 'Send the body as application/json, in UTF-8, not compressed.' }, headers: {} };
   if (e && e.type === 'entity.parse.failed') {
     return { problem: problems.validation([{ path: '(body)', message: 'is not valid JSON' }]), headers: {} };
   }

@@ -2,7 +2,7 @@
 // schemas of its parameters, body and responses. The same declaration mounts the Express route
 // (validating every input before the handler runs) and generates the OpenAPI document
 // (openapi.ts), so the two cannot disagree.
-import type { Request, Response, Router } from 'express';
+import type { ErrorRequestHandler, Request, Response, Router } from 'express';
 import { finished } from 'node:stream/promises';
 import { match } from 'path-to-regexp';
 import { z } from 'zod';
@@ -95,22 +95,41 @@ const hasBody = (req: Request) => req.get('transfer-encoding') !== undefined || 
  */
 export async function refuseBody(req: Request, problem: Problem): Promise<never> {
   if (!req.readableEnded) {
+    // the body is read off up to its announced length (at most 64 MiB) or, chunked (no announced
+    // end), DRAIN_LIMIT bytes: past that, reading stops and the connection closes after the answer
+    const announced = Number(req.get('content-length'));
+    const limit = req.get('transfer-encoding') === undefined && Number.isFinite(announced) ? Math.min(announced, 64 * DRAIN_LIMIT) : DRAIN_LIMIT;
+    let seen = 0;
+    const overflow = new Promise<void>((resolve) => {
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > limit) {
+          req.pause();
+          req.res?.setHeader('Connection', 'close');
+          resolve();
+        }
+      });
+    });
     req.resume();
-    await finished(req).catch(() => undefined);
+    await Promise.race([finished(req).catch(() => undefined), overflow]);
   }
   throw new HttpProblem(problem);
 }
 
+/** what refuseBody reads off a refused chunked body before it stops reading (the body limit, app.ts) */
+const DRAIN_LIMIT = 1024 * 1024;
+
 /**
  * The 415 for a body the route cannot read, if any: on a route that reads its own body, a
- * Content-Type other than its own; on a route that takes JSON, a body of another type (the parser
- * left it unread, and it would otherwise be judged as no body at all). Synchronous and cheap on
- * the way of a JSON body the parser read (every check): the stream has ended.
+ * Content-Type other than its own; on any other route (one that takes JSON, or one that takes no
+ * body but an empty JSON object), a body of another type (the parser left it unread, and it would
+ * otherwise be judged as no body at all, and the operation done with it ignored). Synchronous and
+ * cheap on the way of a JSON body the parser read (every check): the stream has ended.
  */
 function unreadableBody(spec: RouteSpec, req: Request): Problem | undefined {
   if (spec.bodyType) {
     if (req.get('content-type') !== undefined && !req.is(spec.bodyType)) return problems.unsupportedMediaType(spec.bodyType);
-  } else if (spec.body && !req.readableEnded && hasBody(req) && !req.is(JSON_TYPES)) {
+  } else if (!req.readableEnded && hasBody(req) && !req.is(JSON_TYPES)) {
     return problems.unsupportedMediaType('application/json');
   }
   return undefined;
@@ -150,6 +169,28 @@ function conformingJson(spec: RouteSpec, res: Response): void {
 export function routeOf(routes: RouteSpec[]): (path: string) => string | undefined {
   const patterns = [...new Set(routes.map((r) => r.path))].map((path) => ({ path, matches: match(path, { decode: false }) }));
   return (path) => patterns.find((p) => p.matches(path) !== false)?.path;
+}
+
+/**
+ * An error handler for what runs before the routes (the body limit, the JSON parser): a caller
+ * whose key lacks the scope of the route it asked gets that route's 403, not a 400, 413 or 415
+ * about a body it may not send at all. Matched only when such an error happened.
+ */
+export function scopeBeforeBodyErrors(routes: RouteSpec[]): ErrorRequestHandler {
+  const patterns = [...new Set(routes.map((r) => r.path))].map((path) => ({ path, matches: match(path, { decode: false }) }));
+  return (err, req, res, next) => {
+    const path = req.originalUrl.split('?')[0]!;
+    const pattern = patterns.find((p) => p.matches(path) !== false)?.path;
+    const spec = routes.find((r) => r.path === pattern && r.method === req.method.toLowerCase());
+    if (spec?.scope) {
+      try {
+        requireScope(res, spec.scope);
+      } catch (refused) {
+        return next(refused);
+      }
+    }
+    next(err);
+  };
 }
 
 /** mounts the routes on `router`; `prefix`: where the router itself is mounted (cut from each path) */

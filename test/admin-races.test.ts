@@ -1,0 +1,251 @@
+// Admin writes under concurrent change, and the privilege rule across associations:
+//  - the acting employee's standing is read before its permission check, so a demotion landing
+//    between the check and the write fails the write (409) instead of being taken as the state
+//    to keep;
+//  - a client fenced into two groups at once ends in one (the other write: 409);
+//  - a representative's removal of a fenced client's authorization through a BN group fails when
+//    the group goes between the check and the write;
+//  - taking privileges away by a change to the limited role acts on every role the employee holds
+//    (a junior administrator may not do it to a BN-group administrator);
+//  - a BN-group role change or removal that leaves the employee only limited roles drops its
+//    privileges, as the business role's change does.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as facts from '../src/domain/facts.js';
+import { collect } from '../src/domain/firm-state.js';
+import type { CheckQuery, Consistency, RelationshipUpdate, WriteOptions } from '../src/domain/store-port.js';
+import { Api } from './support/api.js';
+import { startTestApp, type TestApp } from './support/app.js';
+import { FULL, openTestStore, overriding } from './support/store.js';
+
+const SIN = '046454286';
+let t: TestApp;
+let api: Api;
+/** run once, just before the next write of operation `raced` reaches the store */
+let meanwhile: (() => Promise<void>) | undefined;
+let raced = '';
+/** run once, just after the next bulk check (an admin command's permission check) is answered */
+let afterCheck: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  const raw = await openTestStore();
+  const write = async (updates: RelationshipUpdate[], options?: WriteOptions) => {
+    const run = options?.metadata?.operation === raced ? meanwhile : undefined;
+    if (run) {
+      meanwhile = undefined;
+      await run();
+    }
+    return raw.write(updates, options);
+  };
+  const checkBulk = async (queries: CheckQuery[], consistency: Consistency) => {
+    const answer = await raw.checkBulk(queries, consistency);
+    const run = afterCheck;
+    if (run) {
+      afterCheck = undefined;
+      await run();
+    }
+    return answer;
+  };
+  t = await startTestApp({ store: overriding(raw, { write, checkBulk }) });
+  api = new Api(t.app);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+let nextBn = 742000000;
+async function firm() {
+  const bn = String(nextBn++);
+  const s = bn.slice(-3);
+  const owner = `OWN${s}0`;
+  const owner2 = `OWN${s}1`;
+  const sa = `SAD${s}0`;
+  const ja = `JAD${s}0`;
+  await api.ok(201, `rep:${owner}`, 'post', '/v1/businesses', { bn, name: 'Races' });
+  await api.ok(201, `rep:${owner}`, 'put', `/v1/businesses/${bn}/employees/${owner2}`, { role: 'owner' });
+  await api.ok(201, `rep:${owner}`, 'put', `/v1/businesses/${bn}/employees/${sa}`, { role: 'senior_admin' });
+  await api.ok(201, `rep:${owner}`, 'put', `/v1/businesses/${bn}/employees/${ja}`, { role: 'junior_admin' });
+  return { bn, owner, owner2, sa, ja, o: `rep:${owner}` };
+}
+const relationsOf = async (bn: string, rep: string) =>
+  (await collect(t.store.readRelationships({ resourceType: 'business', resourceId: bn, subject: { type: 'rep', id: rep } }, FULL))).map((r) => r.relation).sort();
+const employee = async (f: { bn: string; o: string }, rep: string) =>
+  (await api.ok(200, f.o, 'get', `/v1/businesses/${f.bn}/employees`)).body.employees.find((e: { repId: string }) => e.repId === rep);
+
+describe('the actor demoted between its permission check and the write', () => {
+  it('a senior administrator demoted to junior administrator cannot finish associating a senior administrator', async () => {
+    const f = await firm();
+    afterCheck = async () => {
+      await api.ok(200, f.o, 'put', `/v1/businesses/${f.bn}/employees/${f.sa}`, { role: 'junior_admin' });
+    };
+    const res = await api.as(`rep:${f.sa}`, 'put', `/v1/businesses/${f.bn}/employees/NEWADM1`, { role: 'senior_admin' });
+    expect(afterCheck).toBeUndefined();
+    expect(res.status).toBe(409);
+    expect(await relationsOf(f.bn, 'NEWADM1')).toEqual([]);
+  });
+
+  it('an owner demoted to senior administrator cannot finish cancelling the registration', async () => {
+    const f = await firm();
+    afterCheck = async () => {
+      await api.ok(200, f.o, 'put', `/v1/businesses/${f.bn}/employees/${f.owner2}`, { role: 'senior_admin' });
+    };
+    const res = await api.as(`rep:${f.owner2}`, 'post', `/v1/businesses/${f.bn}/cancel`);
+    expect(afterCheck).toBeUndefined();
+    expect(res.status).toBe(409);
+    expect((await api.ok(200, f.o, 'get', `/v1/businesses/${f.bn}`)).body.status).toBe('active');
+  });
+
+  it('a senior administrator demoted to junior representative cannot finish assigning a privilege', async () => {
+    const f = await firm();
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/REPXXX1`, { role: 'junior_rep' });
+    afterCheck = async () => {
+      await api.ok(200, f.o, 'put', `/v1/businesses/${f.bn}/employees/${f.sa}`, { role: 'junior_rep' });
+    };
+    const res = await api.as(`rep:${f.sa}`, 'put', `/v1/businesses/${f.bn}/employees/REPXXX1/privileges/individual_clients`);
+    expect(afterCheck).toBeUndefined();
+    expect(res.status).toBe(409);
+    expect(await relationsOf(f.bn, 'REPXXX1')).toEqual(['junior_rep']);
+  });
+
+  it('undemoted, the same commands go through (the races above are what refuse them)', async () => {
+    const f = await firm();
+    await api.ok(201, `rep:${f.sa}`, 'put', `/v1/businesses/${f.bn}/employees/NEWADM1`, { role: 'senior_admin' });
+    await api.ok(201, `rep:${f.sa}`, 'put', `/v1/businesses/${f.bn}/employees/NEWADM1/privileges/mail`);
+    await api.ok(200, `rep:${f.owner2}`, 'post', `/v1/businesses/${f.bn}/suspend`);
+  });
+});
+
+describe('a client fenced into two groups at once', () => {
+  it('ends in one group: the later write fails (409), and a later move leaves no other behind', async () => {
+    const f = await firm();
+    const client = '812345674';
+    await api.ok(201, `client:business:${client}`, 'put', `/v1/clients/business/${client}/authorizations/business/${f.bn}`, { level: 1 });
+    const group = async (name: string) => (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name })).body.groupId as string;
+    const [g1, g2, g3] = [await group('G1'), await group('G2'), await group('G3')];
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g2}/employees/INGRP02`, { role: 'junior_rep' });
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g3}/employees/INGRP03`, { role: 'junior_rep' });
+    const groups = async () =>
+      (await collect(t.store.readRelationships({ resourceType: 'authorization', resourceId: `business_${client}_${f.bn}`, relation: 'group' }, FULL))).map((r) => r.subject.id);
+    const view = (rep: string) => api.check({ rep, permission: 'view', client: { type: 'business', id: client } });
+
+    for (const [from, to, other] of [
+      [undefined, g2, g3], // from no group
+      [g2, g1, g3], // from a group
+    ] as const) {
+      if (from) await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${from}/clients/business/${client}`);
+      // the senior administrator's fencing lands after the owner's read the client's groups, before it writes
+      let other409 = 0;
+      raced = 'group.clients.assign';
+      meanwhile = async () => {
+        other409 = (await api.as(`rep:${f.sa}`, 'put', `/v1/businesses/${f.bn}/groups/${other}/clients/business/${client}`)).status;
+      };
+      const res = await api.as(f.o, 'put', `/v1/businesses/${f.bn}/groups/${to}/clients/business/${client}`);
+      raced = '';
+      expect([from ?? 'none', other409, res.status]).toEqual([from ?? 'none', 201, 409]);
+      expect(await groups()).toEqual([`${f.bn}_${other}`]);
+      expect(await view('INGRP03')).toBe(true);
+      expect(await view('INGRP02')).toBe(false);
+    }
+    // and the move out of it leaves the client in one group only
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g2}/clients/business/${client}`);
+    expect(await groups()).toEqual([`${f.bn}_${g2}`]);
+    expect(await view('INGRP03')).toBe(false);
+  });
+
+  it('a client left in two groups (an import) is moved out of both', async () => {
+    const f = await firm();
+    const client = '812345682';
+    await api.ok(201, `client:business:${client}`, 'put', `/v1/clients/business/${client}/authorizations/business/${f.bn}`, { level: 1 });
+    const group = async (name: string) => (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name })).body.groupId as string;
+    const [g1, g2, g3] = [await group('G1'), await group('G2'), await group('G3')];
+    const key = { type: 'business' as const, key: client };
+    await t.store.write([g1, g2].map((g) => ({ operation: 'touch' as const, relationship: facts.clientInGroup(key, f.bn, g) })));
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g3}/clients/business/${client}`);
+    const groups = await collect(t.store.readRelationships({ resourceType: 'authorization', resourceId: `business_${client}_${f.bn}`, relation: 'group' }, FULL));
+    expect(groups.map((r) => r.subject.id)).toEqual([`${f.bn}_${g3}`]);
+  });
+});
+
+describe("a representative's removal through a BN group", () => {
+  it('fails (409) when the group is deleted between the check and the write', async () => {
+    const f = await firm();
+    const client = '823456783';
+    await api.ok(201, `client:business:${client}`, 'put', `/v1/clients/business/${client}/authorizations/business/${f.bn}`, { level: 1 });
+    const g = (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Fence' })).body.groupId;
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/clients/business/${client}`);
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/employees/GRPADM1`, { role: 'senior_admin' });
+    raced = 'authorization.remove';
+    meanwhile = async () => {
+      // the group deletion's own first write (fence, business link); its clean-up comes later
+      await t.store.write(facts.group(f.bn, g).map((relationship) => ({ operation: 'delete' as const, relationship })));
+    };
+    const res = await api.as('rep:GRPADM1', 'delete', `/v1/clients/business/${client}/authorizations/business/${f.bn}`);
+    raced = '';
+    expect(meanwhile).toBeUndefined();
+    expect(res.status).toBe(409);
+    expect((await api.ok(200, `client:business:${client}`, 'get', `/v1/clients/business/${client}/authorizations`)).body.authorizations).toHaveLength(1);
+  });
+});
+
+describe('privileges and the limited role, across associations', () => {
+  it("a junior administrator may not take a BN-group administrator's privileges by a change to the limited role", async () => {
+    const f = await firm();
+    const g = (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Admins' })).body.groupId;
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/GADM006`, { role: 'junior_rep' });
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/employees/GADM006`, { role: 'junior_admin' });
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/GADM006/privileges/individual_clients`);
+    const res = await api.as(`rep:${f.ja}`, 'put', `/v1/businesses/${f.bn}/employees/GADM006`, { role: 'junior_rep_limited' });
+    expect(res.status).toBe(403);
+    expect(res.body.detail).toContain('associate_administrators');
+    expect((await employee(f, 'GADM006')).privileges).toEqual(['individual_clients']);
+    // a change that keeps the privileges is a representative's, the junior administrator's to make
+    await api.ok(200, `rep:${f.ja}`, 'put', `/v1/businesses/${f.bn}/employees/GADM006`, { role: 'senior_rep' });
+    // and a senior administrator may make the first
+    await api.ok(200, `rep:${f.sa}`, 'put', `/v1/businesses/${f.bn}/employees/GADM006`, { role: 'junior_rep_limited' });
+    expect((await employee(f, 'GADM006')).privileges).toEqual([]);
+  });
+
+  it("a junior administrator still takes a plain representative's privileges with the limited role", async () => {
+    const f = await firm();
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/PLAIN01`, { role: 'junior_rep' });
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/PLAIN01/privileges/mail`);
+    await api.ok(200, `rep:${f.ja}`, 'put', `/v1/businesses/${f.bn}/employees/PLAIN01`, { role: 'junior_rep_limited' });
+    expect((await employee(f, 'PLAIN01')).privileges).toEqual([]);
+  });
+
+  it('a BN-group role change to the limited role drops the privileges of an employee with no other role', async () => {
+    const f = await firm();
+    await api.ok(201, `client:individual:${SIN}`, 'put', `/v1/clients/individual/${SIN}/authorizations/business/${f.bn}`, { level: 1 });
+    const g = (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Lim' })).body.groupId;
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/employees/GLIM001`, { role: 'junior_rep' });
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/GLIM001/privileges/individual_clients`);
+    await api.ok(200, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/employees/GLIM001`, { role: 'junior_rep_limited' });
+    expect((await employee(f, 'GLIM001')).privileges).toEqual([]);
+    expect(t.audit.at(-1)).toMatchObject({ operation: 'group.employee.put', after: { role: 'junior_rep_limited', privilegesRemoved: ['individual_clients'] } });
+    // so a junior administrator's later association as a representative brings nothing back
+    await api.ok(201, `rep:${f.ja}`, 'put', `/v1/businesses/${f.bn}/employees/GLIM001`, { role: 'junior_rep' });
+    expect(await api.check({ rep: 'GLIM001', permission: 'list', client: { type: 'individual', id: SIN } })).toBe(false);
+  });
+
+  it('the removal of the last BN-group association that may hold them drops them too; another keeps them', async () => {
+    const f = await firm();
+    const group = async (name: string) => (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name })).body.groupId as string;
+    const [g1, g2] = [await group('One'), await group('Two')];
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g1}/employees/GLIM002`, { role: 'senior_rep' });
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g2}/employees/GLIM002`, { role: 'junior_rep' });
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/GLIM002/privileges/trust_clients`);
+    await api.ok(204, f.o, 'delete', `/v1/businesses/${f.bn}/groups/${g1}/employees/GLIM002`);
+    expect((await employee(f, 'GLIM002')).privileges).toEqual(['trust_clients']);
+    await api.ok(204, f.o, 'delete', `/v1/businesses/${f.bn}/groups/${g2}/employees/GLIM002`);
+    expect(await relationsOf(f.bn, 'GLIM002')).toEqual([]);
+  });
+
+  it('a business role other than the limited one keeps them through any BN-group change', async () => {
+    const f = await firm();
+    const g = (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Keep' })).body.groupId;
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/KEEP001`, { role: 'junior_rep' });
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/KEEP001/privileges/mail`);
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/employees/KEEP001`, { role: 'junior_rep_limited' });
+    await api.ok(204, f.o, 'delete', `/v1/businesses/${f.bn}/groups/${g}/employees/KEEP001`);
+    expect((await employee(f, 'KEEP001')).privileges).toEqual(['mail']);
+  });
+});
