@@ -170,6 +170,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const insecure = e.SPICEDB_INSECURE === 'true';
     if (insecure && e.SPICEDB_CA_CERT) throw new ConfigError('SPICEDB_CA_CERT and SPICEDB_INSECURE=true: a plaintext connection has no certificate');
     if (insecure && e.SPICEDB_TLS_SERVER_NAME) throw new ConfigError('SPICEDB_TLS_SERVER_NAME and SPICEDB_INSECURE=true: a plaintext connection has no certificate');
+    // over TLS, gRPC checks every node's certificate against one name: the first address's, by
+    // default, which the other nodes' certificates do not carry, so no call could fail over
+    if (!insecure && e.SPICEDB_ENDPOINT.includes(',') && !e.SPICEDB_TLS_SERVER_NAME) {
+      throw new ConfigError('SPICEDB_ENDPOINT lists several nodes over TLS: set SPICEDB_TLS_SERVER_NAME to the name their certificates carry (otherwise every node is checked against the first address, and none but the first is used)');
+    }
     spicedb = {
       backend: 'server',
       endpoint: e.SPICEDB_ENDPOINT,

@@ -126,4 +126,34 @@ describe('coalescing', () => {
     expect(most).toBe(2);
     expect(calls.map((c) => c.size)).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 5]);
   });
+  it('batches go in the order their time came: one that never fills is not starved by a steady stream of full ones', async () => {
+    const sent: string[] = [];
+    const release: Array<() => void> = [];
+    const inner = {
+      kind: 'embedded',
+      checkBulk: (qs: CheckQuery[], c: Consistency) => {
+        sent.push(`${c.kind}x${qs.length}`);
+        return new Promise((resolve) => release.push(() => resolve({ checkedAt: 'r', results: qs.map(() => ({ allowed: false })) })));
+      },
+    } as unknown as AuthzStore;
+    const turn = () => new Promise((r) => setImmediate(r));
+    const s = coalesceChecks(inner, { maxBatch: 2, maxWaitMs: 0, maxInFlight: 1 });
+    void s.check(q('A0'), ML);
+    await turn();
+    let fcDone = false;
+    void s.check(q('F1'), { kind: 'fullyConsistent' }).then(() => (fcDone = true));
+    await turn(); // its time has come; no slot is free
+    let rounds = 0;
+    for (; rounds < 50 && !fcDone; rounds++) {
+      // steady load: a full minimize-latency batch arrives with each call that completes
+      void s.check(q(`M${rounds}a`), ML);
+      void s.check(q(`M${rounds}b`), ML);
+      release.shift()!();
+      await turn();
+      await turn();
+    }
+    expect(fcDone).toBe(true);
+    expect(sent.slice(0, 2)).toEqual(['minimizeLatencyx1', 'fullyConsistentx1']);
+    for (const r of release) r();
+  });
 });

@@ -50,6 +50,7 @@ describe('configuration', () => {
     ['a bad port', { PORT: 'eighty' }],
     ['a short pseudonym key', { RAC_PSEUDONYM_KEY: 'short' }],
     ['a bad log level', { LOG_LEVEL: 'loud' }],
+    ['a list of nodes over TLS without the name their certificates carry', { SPICEDB_ENDPOINT: '10.0.0.1:50051,10.0.0.2:50051', SPICEDB_TOKEN: 'x', RAC_PSEUDONYM_KEY: 'k'.repeat(32), RAC_API_KEYS: 'check:long-enough-key-1' }],
     ['an empty port (would listen on a random one)', { PORT: '' }],
     ['an empty decision cache size (would turn it off)', { RAC_DECISION_CACHE_SIZE: ' ' }],
     ['an empty endpoint', { SPICEDB_ENDPOINT: '' }],

@@ -96,7 +96,35 @@ describe('denied: what is missing', () => {
   it('no authorization at all', async () => {
     const e = await explain({ rep: 'SREP001', permission: 'view', client: { type: 'trust', id: 'T99999999' } });
     expect(e.allowed).toBe(false);
-    expect(e.because).toContain('the client has no authorization in force (none given, or expired)');
+    expect(e.because).toContain('the client has no authorization in force (none given, or expired) of SREP001 directly or of a business where SREP001 holds a role');
+  });
+
+  it("names nothing of the client's authorizations that does not concern the rep (other firms, other RepIDs, levels, expiries, groups)", async () => {
+    // the client authorized this firm, another firm (level 2, with an expiry; fenced into a group
+    // there) and a RepID directly; NOBODY1 is in neither firm
+    const other = '777888999';
+    await api.ok(201, 'rep:OTHOWN1', 'post', '/v1/businesses', { bn: other, name: 'Elsewhere' });
+    await api.ok(201, 'client:business:900000001', 'put', `/v1/clients/business/900000001/authorizations/business/${other}`, { level: 2, expiresAt: '2031-05-05T00:00:00Z' });
+    await api.ok(201, 'client:business:900000001', 'put', '/v1/clients/business/900000001/authorizations/rep/PRIVATE', { level: 1 });
+    const g = (await api.ok(201, 'rep:OTHOWN1', 'post', `/v1/businesses/${other}/groups`, { name: 'Hidden' })).body.groupId;
+    await api.ok(201, 'rep:OTHOWN1', 'put', `/v1/businesses/${other}/groups/${g}/clients/business/900000001`);
+    for (const [rep, permission] of [
+      ['NOBODY1', 'view'],
+      ['NOBODY1', 'update'],
+      ['SREP001', 'update'], // in this firm only: the other firm's and PRIVATE's grants are not its business
+    ] as const) {
+      const e = await explain({ rep, permission, client: { type: 'business', id: '900000001' } });
+      const text = JSON.stringify(e.because);
+      expect([rep, permission, e.allowed]).toEqual([rep, permission, rep === 'SREP001' && permission === 'update' ? e.allowed : false]);
+      for (const secret of [other, 'PRIVATE', '2031-05-05', g]) expect([rep, permission, text]).toEqual([rep, permission, expect.not.stringContaining(secret)]);
+      if (rep === 'NOBODY1') {
+        expect(text).not.toContain(BN);
+        expect(e.because).toEqual(['the client has no authorization in force of NOBODY1 directly, and NOBODY1 holds no role in a business the client authorized']);
+      }
+    }
+    // the client itself still sees them all
+    const own = await api.ok(200, 'client:business:900000001', 'get', '/v1/clients/business/900000001/authorizations');
+    expect(own.body.authorizations).toHaveLength(3);
   });
 
   it('a suspended registration', async () => {

@@ -98,6 +98,10 @@ describe('when SpiceDB cannot answer, checks fail closed', () => {
     ['data loss', 503, grpcError(15)],
     ['an API this SpiceDB does not implement (a deployment mismatch, not an outage)', 500, grpcError(12)],
     ['a conditional answer (caveats are not in the schema)', 500, () => v1.CheckPermissionResponse_Permissionship.CONDITIONAL_PERMISSION, true],
+    ['an empty answer (permissionship unspecified)', 500, () => v1.CheckPermissionResponse_Permissionship.UNSPECIFIED, true],
+    // a schema without what was asked (another instance wrote an older one): no decision, never a 409
+    ['a failed precondition on a check (the schema does not fit)', 500, grpcError(9)],
+    ['the same from the embedded engine', 500, embeddedError('FailedPrecondition')],
   ] as Array<[string, number, Behaviour, boolean?]>)('%s: %i, never allowed', async (_label, status, behaviour, perItem = false) => {
     const app = appWith(behaviour);
     const single = await request(app).post('/v1/check').set(bearer(KEYS.check)).send(CHECK);
@@ -137,6 +141,26 @@ describe('when SpiceDB cannot answer, checks fail closed', () => {
     const check = await request(app).post('/v1/check').set(bearer(KEYS.check)).send(CHECK);
     expect(check.status).toBe(503);
     expect(check.body.detail).not.toMatch(/applied/);
+  });
+
+  it("a consistency token ahead of SpiceDB's datastore (OutOfRange, after a restore) is the caller's 400, naming the header", async () => {
+    const app = appWith(() => {
+      throw Object.assign(new Error('invalid zedtoken: revision is in the future'), { code: 11 });
+    });
+    const res = await request(app).post('/v1/check').set(bearer(KEYS.check)).set('RAC-At-Least-As-Fresh', 'GhUKEzE3OTYwODI3OTQ3NDQzMjY5ODg=').send(CHECK);
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['headers.RAC-At-Least-As-Fresh']);
+  });
+
+  it('a write or delete SpiceDB answered without a revision is an error, never "done"', async () => {
+    const api = {
+      writeRelationships: async () => v1.WriteRelationshipsResponse.create({}),
+      deleteRelationships: async () => v1.DeleteRelationshipsResponse.create({}),
+    } as unknown as SpiceDbApi;
+    const store = new SpiceDbStore('server', api);
+    const rel = { resource: { type: 'business', id: '123456789' }, relation: 'registered', subject: { type: 'rep', id: '*' } };
+    await expect(store.write([{ operation: 'touch', relationship: rel }])).rejects.toBeInstanceOf(StoreInternalError);
+    await expect(store.deleteRelationships({ resourceType: 'business' })).rejects.toBeInstanceOf(StoreInternalError);
   });
 
   it('a deadline is told apart by its problem type, not its status', async () => {

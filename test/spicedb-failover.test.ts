@@ -65,8 +65,11 @@ async function fakeNode(up: boolean, host = '127.0.0.1'): Promise<FakeNode> {
 
 describe('SPICEDB_ENDPOINT with several nodes', () => {
   it('accepts host:port or a list of IPv4 (or of IPv6) address:port; the list becomes an ipv4: (ipv6:) target', () => {
-    const base = { SPICEDB_TOKEN: 'psk', RAC_PSEUDONYM_KEY: 'k'.repeat(32) };
+    // over TLS a list needs the name the nodes' certificates carry (else only the first is used)
+    const base = { SPICEDB_TOKEN: 'psk', RAC_PSEUDONYM_KEY: 'k'.repeat(32), SPICEDB_TLS_SERVER_NAME: 'spicedb.internal' };
     const list = '127.0.0.1:50051,127.0.0.2:50051';
+    expect(() => loadConfig({ ...base, SPICEDB_TLS_SERVER_NAME: undefined, SPICEDB_ENDPOINT: list })).toThrow(/SPICEDB_TLS_SERVER_NAME/);
+    expect(loadConfig({ ...base, SPICEDB_TLS_SERVER_NAME: undefined, SPICEDB_INSECURE: 'true', SPICEDB_ENDPOINT: list }).spicedb).toMatchObject({ endpoint: list });
     expect(loadConfig({ ...base, SPICEDB_ENDPOINT: list }).spicedb).toMatchObject({ backend: 'server', endpoint: list });
     expect(channelTarget(list)).toBe(`ipv4:${list}`);
     expect(channelTarget('spicedb:50051')).toBe('spicedb:50051');

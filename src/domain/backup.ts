@@ -5,8 +5,10 @@
 import { z } from 'zod';
 import type { AuditSink } from './audit.js';
 import { ConflictError, InvalidRequestError, StoreRejectedError } from './errors.js';
+import { REQUEST_LIFETIME_MS } from './authorization.commands.js';
 import { groupLink } from './facts.js';
 import { DEFINITIONS, isServiceObjectId } from './objects.js';
+import { ROLES } from './permissions.js';
 import type { AuthzStore, Consistency, Relationship } from './store-port.js';
 
 const idSchema = z.string().regex(/^(([a-zA-Z0-9/_|\-=+]{1,1024})|\*)$/);
@@ -55,13 +57,56 @@ function derivedLink(r: Relationship): Relationship | undefined {
   return groupLink(bn, r.resource.id.slice(bn.length + 1));
 }
 
-export async function* exportRelationships(store: AuthzStore, consistency: Consistency): AsyncIterable<string> {
+/** does the store hold any relationship at all? (one read per type, each stopped at its first) */
+async function holdsAny(store: AuthzStore): Promise<boolean> {
   for (const type of DEFINITIONS) {
-    for await (const r of store.readRelationships({ resourceType: type }, consistency)) {
+    for await (const _ of store.readRelationships({ resourceType: type }, { kind: 'fullyConsistent' })) return true;
+  }
+  return false;
+}
+
+/**
+ * Every relationship, type by type, all read at one revision: read each at its own, an export
+ * taken while an employee moved into a group could hold both the old association and the new
+ * (a state that never was, and reaches more). The revision is the one a check at the asked
+ * consistency is answered at (any check: its answer is not used; SpiceDB has no call that only
+ * names its head revision), so the export is at least as fresh as asked, and exactly one revision.
+ */
+export async function* exportRelationships(store: AuthzStore, consistency: Consistency): AsyncIterable<string> {
+  const asked = consistency.kind === 'minimizeLatency' ? ({ kind: 'fullyConsistent' } as const) : consistency;
+  const { checkedAt } = await store.check({ resource: { type: 'business', id: '000000000' }, permission: 'view_employees', subject: { type: 'rep', id: 'ZZZZZZZ' } }, asked);
+  const snapshot: Consistency = checkedAt ? { kind: 'atExactSnapshot', token: checkedAt } : asked;
+  for (const type of DEFINITIONS) {
+    for await (const r of store.readRelationships({ resourceType: type }, snapshot)) {
       yield `${JSON.stringify({ ...r, ...(r.expiresAt ? { expiresAt: r.expiresAt.toISOString() } : {}) })}\n`;
     }
   }
 }
+
+/**
+ * Relations of which the service writes at most one: toward one subject (an employee's role in a
+ * business or a group, a client's level for a business's record, a RepID or a pending request) or,
+ * `perResource`, at all (a client record's group, a name). Two would be a state no command makes:
+ * an employee with two roles is judged by one of them and reaches by both, so the escalation
+ * guard would decide on the wrong one; a client in two groups is reached by both. An import
+ * refuses a line that would make one, against the store or the lines before it.
+ */
+const EXCLUSIVE: Array<{ resourceType: string; relations: readonly string[]; perResource?: true; what: string }> = [
+  { resourceType: 'business', relations: ROLES, what: 'a second role in the business' },
+  { resourceType: 'bn_group', relations: ['member', ...ROLES.filter((r) => r !== 'owner')], what: 'a second association with the group' },
+  { resourceType: 'authorization', relations: ['group'], perResource: true, what: 'a second BN group for the client' },
+  { resourceType: 'business', relations: ['name'], perResource: true, what: 'a second name' },
+  { resourceType: 'bn_group', relations: ['name'], perResource: true, what: 'a second name' },
+  ...['individual_client', 'business_client', 'trust_client'].flatMap((resourceType) =>
+    (['business', 'rep', 'pending'] as const).map((kind) => ({
+      resourceType,
+      relations: [1, 2, 3].map((l) => `${kind}_level_${l}`),
+      what: kind === 'pending' ? 'a second pending request of the business' : 'a second level of the same authorization',
+    })),
+  ),
+];
+
+const exclusiveOf = (r: Relationship) => EXCLUSIVE.find((e) => e.resourceType === r.resource.type && e.relations.includes(r.relation));
 
 const IMPORT_BATCH = 1000;
 export const MAX_LINE = 64 * 1024;
@@ -136,6 +181,11 @@ async function writeLines(store: AuthzStore, lines: AsyncIterable<string>, metad
   const linkLines = new Set<string>();
   const derivedLinks = new Set<string>();
   let lineNo = 0;
+  // the one-of relations (EXCLUSIVE) seen so far, by slot; the store is asked only when it held
+  // anything when the import began (a restore into an empty store asks nothing)
+  const slots = new Map<string, string>();
+  const storeHeld = await holdsAny(store);
+  const checkedInStore = new Set<string>();
   // a batch SpiceDB refuses is written again in halves, down to the first line it refuses, which
   // the caller's 400 names (the lines before it are written: an import is not one transaction)
   const write = async (part: ImportLine[]): Promise<void> => {
@@ -199,6 +249,33 @@ async function writeLines(store: AuthzStore, lines: AsyncIterable<string>, metad
       subject: { type: parsed.subject.type, id: parsed.subject.id, ...(parsed.subject.relation ? { relation: parsed.subject.relation } : {}) },
       ...(parsed.expiresAt ? { expiresAt: new Date(parsed.expiresAt) } : {}),
     };
+    const refuse = async (message: string, conflict = false) => {
+      await flush();
+      const text = `Line ${lineNo} ${message}; ${progress.imported} were imported before it.`;
+      throw conflict ? new ConflictError(`${text} An import adds to what the store holds: restore a backup into an empty store.`) : new InvalidRequestError(text, [{ path: `line ${lineNo}`, message }]);
+    };
+    // a pending request lapses within 14 days of being made (the service never writes a later one)
+    if (/^pending_level_/.test(relationship.relation) && relationship.expiresAt && relationship.expiresAt.getTime() > Date.now() + REQUEST_LIFETIME_MS + 60_000) {
+      await refuse('is a pending request lapsing more than 14 days from now');
+    }
+    const exclusive = exclusiveOf(relationship);
+    if (exclusive) {
+      const r = relationship;
+      const slot = `${r.resource.type}:${r.resource.id}#${exclusive.relations[0]}${exclusive.perResource ? '' : `@${r.subject.type}:${r.subject.id}`}`;
+      const value = `${r.relation}@${r.subject.type}:${r.subject.id}`;
+      const before = slots.get(slot);
+      if (before !== undefined && before !== value) await refuse(`gives ${exclusive.what} (an earlier line gave another)`);
+      slots.set(slot, value);
+      if (storeHeld && !checkedInStore.has(slot)) {
+        checkedInStore.add(slot);
+        const filter = { resourceType: r.resource.type, resourceId: r.resource.id, ...(exclusive.perResource ? {} : { subject: { type: r.subject.type, id: r.subject.id } }) };
+        for await (const held of store.readRelationships(filter, { kind: 'fullyConsistent' })) {
+          if (exclusive.relations.includes(held.relation) && `${held.relation}@${held.subject.type}:${held.subject.id}` !== value) {
+            await refuse(`gives ${exclusive.what}: the store holds another`, true);
+          }
+        }
+      }
+    }
     // a relationship may appear once per write: a repeat goes to the next one (so of two
     // expiries for one relationship, the later line wins; the same line again is a no-op touch)
     const key = identity(relationship);

@@ -22,6 +22,9 @@ function* walk(n: TraceNode, parents: TraceNode[] = []): Generator<{ node: Trace
   for (const c of n.children) yield* walk(c, [...parents, n]);
 }
 
+/** a trace node's object ids: SpiceDB batches several objects of one type into one node ("a,b") */
+const idsOf = (n: TraceNode) => n.resource.id.split(',');
+
 /** the BN and group id of a bn_group object id "<BN>_<group>" */
 const groupOf = (id: string) => ({ bn: id.slice(0, 9), group: id.slice(10) });
 /** the BN of an authorization record id "<type>_<key>_<BN>" */
@@ -57,8 +60,17 @@ export class ExplainService {
 
   async explain(input: CheckInput, consistency: Consistency): Promise<Explanation> {
     const answer = await this.store.checkWithTrace(this.checks.toQuery(input), consistency);
-    const grants = await this.grantsOf(input, consistency);
     const rep = input.rep;
+    // Only what concerns the rep: the businesses it holds a role in (or a BN-group association
+    // in, as SpiceDB holds them), the business the caller named, and the client's grants to those and to the rep itself.
+    // SpiceDB's trace of a client check walks every business the client authorized; naming them,
+    // their levels and expiries or their groups would tell a check-scope caller the client's whole
+    // list of authorizations, which the API gives the client alone.
+    const mine = new Set<string>('business' in input ? [input.business] : []);
+    const subject = { type: 'rep', id: rep };
+    for await (const r of this.store.readRelationships({ resourceType: 'business', subject }, consistency)) if (isRole(r.relation)) mine.add(r.resource.id);
+    for await (const r of this.store.readRelationships({ resourceType: 'bn_group', subject }, consistency)) mine.add(groupOf(r.resource.id).bn);
+    const grants = (await this.grantsOf(input, consistency)).filter((g) => (g.rep ? g.rep === rep : mine.has(g.business!)));
     const because = new Set<string>();
     const grantText = (g: Grant) =>
       `${g.business ? `business ${g.business}` : `${g.rep} directly`} at level ${g.level}, ${g.expiresAt ? `until ${g.expiresAt.toISOString()}` : 'with no expiry'}`;
@@ -70,8 +82,12 @@ export class ExplainService {
 
     // phrases for the relations SpiceDB consulted
     const said = (n: TraceNode): string | undefined => {
-      const { type, id } = n.resource;
+      const { type } = n.resource;
       const has = n.result === 'has';
+      // of a batched node, only the objects of the rep's businesses (none: nothing to say)
+      const own = idsOf(n).filter((id) => (type === 'business' ? mine.has(id) : type === 'bn_group' ? mine.has(groupOf(id).bn) : true));
+      if (own.length === 0) return undefined;
+      const id = own.join(' or ');
       if (type === 'business') {
         if (isRole(n.name)) return has ? `${rep} is ${n.name} of business ${id}` : undefined;
         if (isPrivilege(n.name)) return has ? `${rep} holds the ${n.name} privilege in business ${id}` : `${rep} does not hold the ${n.name} privilege in business ${id}`;
@@ -80,7 +96,7 @@ export class ExplainService {
         if (n.name === 'suspended') return has ? `the registration of business ${id} is suspended` : `the registration of business ${id} is not suspended`;
       }
       if (type === 'bn_group') {
-        const g = groupOf(id);
+        const g = { bn: [...new Set(own.map((x) => groupOf(x).bn))].join(' or '), group: own.map((x) => groupOf(x).group).join(' or ') };
         if (n.name === 'fence') return has ? `the client is in BN group ${g.group} of business ${g.bn}` : undefined;
         if (has && (isRole(n.name) || n.name === 'member')) {
           return `${rep} is associated to group ${g.group} of business ${g.bn} ${n.name === 'member' ? 'with its business role' : `as ${n.name}`}`;
@@ -93,14 +109,13 @@ export class ExplainService {
     // SpiceDB does not trace under an answer it took from its cache (its dispatch cache is on in a
     // server and in rac-authz's own engine): say so, rather than leave the facts under it unsaid
     const cachedText = (n: TraceNode) =>
-      `SpiceDB took ${n.name} of ${n.resource.type} ${n.resource.type === 'business' ? n.resource.id : 'on the path'} from its cache (the facts under it are not listed)`;
+      `SpiceDB took ${n.name} of ${n.resource.type} ${n.resource.type === 'business' && idsOf(n).every((id) => mine.has(id)) ? idsOf(n).join(' or ') : 'on the path'} from its cache (the facts under it are not listed)`;
 
     if (answer.allowed) {
       // the granting path: follow what SpiceDB found; an exclusion's absent side is part of the reason
       const visit = (n: TraceNode) => {
         if (n.resource.type === 'authorization' && n.result === 'has') {
-          const bn = bnOfRecord(n.resource.id);
-          for (const g of grants.filter((x) => x.business === bn)) because.add(`the client authorized ${grantText(g)}`);
+          for (const bn of idsOf(n).map(bnOfRecord)) for (const g of grants.filter((x) => x.business === bn)) because.add(`the client authorized ${grantText(g)}`);
         }
         const phrase = said(n);
         if (phrase && (n.result === 'has' || ['disassociated', 'suspended'].includes(n.name))) because.add(phrase);
@@ -111,12 +126,9 @@ export class ExplainService {
       visit(trace);
     } else {
       // what stood in the way
-      let sawAuthorization = false;
       for (const { node } of walk(trace)) {
         if (node.resource.type === 'authorization') {
-          sawAuthorization = true;
-          const bn = bnOfRecord(node.resource.id);
-          for (const g of grants.filter((x) => x.business === bn)) because.add(`the client authorized ${grantText(g)}`);
+          for (const bn of idsOf(node).map(bnOfRecord)) for (const g of grants.filter((x) => x.business === bn)) because.add(`the client authorized ${grantText(g)}`);
         }
         const phrase = said(node);
         if (!phrase) continue;
@@ -126,21 +138,25 @@ export class ExplainService {
         if (blocking || found || missing) because.add(phrase);
       }
       // a role consulted and not held anywhere in a business
-      const businesses = new Set([...walk(trace)].filter(({ node }) => node.resource.type === 'business').map(({ node }) => node.resource.id));
+      const businesses = new Set([...walk(trace)].filter(({ node }) => node.resource.type === 'business').flatMap(({ node }) => idsOf(node).filter((id) => mine.has(id))));
       for (const bn of businesses) {
-        const roleNodes = [...walk(trace)].filter(({ node }) => node.resource.type === 'business' && node.resource.id === bn && isRole(node.name));
+        const roleNodes = [...walk(trace)].filter(({ node }) => node.resource.type === 'business' && idsOf(node).includes(bn) && isRole(node.name));
         if (roleNodes.length > 0 && roleNodes.every(({ node }) => node.result !== 'has')) because.add(`${rep} holds no role in business ${bn} that grants ${input.permission}`);
         else if (roleNodes.some(({ node }) => node.result === 'has')) because.add(`that role does not grant ${input.permission} here`);
       }
       if ('client' in input) {
-        if (grants.length === 0) because.add('the client has no authorization in force (none given, or expired)');
+        if (grants.length === 0) {
+          because.add(
+            mine.size === 0
+              ? `the client has no authorization in force of ${rep} directly, and ${rep} holds no role in a business the client authorized`
+              : `the client has no authorization in force (none given, or expired) of ${rep} directly or of a business where ${rep} holds a role`,
+          );
+        }
         // which levels the permission asked for: the levels of the RepID grants SpiceDB consulted
         const levels = trace.children.filter((c) => c.name.startsWith('rep_level_')).map((c) => Number(c.name.slice(-1)));
         const low = grants.filter((g) => !levels.includes(g.level));
         if (levels.length > 0 && low.length > 0) {
           for (const g of low) because.add(`the authorization of ${g.business ? `business ${g.business}` : g.rep} is level ${g.level}; ${input.permission} needs level ${Math.min(...levels)}`);
-        } else if (!sawAuthorization && grants.length > 0 && grants.every((g) => g.business)) {
-          because.add(`${rep} reaches none of the businesses the client authorized`);
         }
       }
     }

@@ -22,7 +22,9 @@ export interface Relationship {
 export type Consistency =
   | { kind: 'minimizeLatency' }
   | { kind: 'atLeastAsFresh'; token: string }
-  | { kind: 'fullyConsistent' };
+  | { kind: 'fullyConsistent' }
+  /** exactly the revision of the token (an export reads every type at one revision) */
+  | { kind: 'atExactSnapshot'; token: string };
 
 export interface CheckQuery {
   resource: ObjectRef;

@@ -1,14 +1,15 @@
 // GET /v1/export and POST /v1/import (scope `ops`): every relationship as NDJSON, streamed both
 // ways. The import reads the request body line by line (it is not bound by the 1 MiB JSON limit,
-// only by 64 KiB per line), so a backup of any size moves between an embedded and a server backend.
+// only by 64 KiB per line, and by the HTTP server's 30 s for a whole request: a larger backup is
+// imported in parts, which an import's idempotent, line-by-line writes allow).
 import type { Request, Response } from 'express';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { AuditSink } from '../domain/audit.js';
-import { exportRelationships, importRelationships } from '../domain/backup.js';
+import { exportRelationships, importRelationships, MAX_LINE } from '../domain/backup.js';
 import type { Caller } from './auth.js';
 import { route, sendWrite, type RouteSpec } from './route.js';
-import { writeChunk } from './stream.js';
+import { logOf } from './request-log.js';
+import { boundedLines, writeChunk } from './stream.js';
 import type { AuthzStore } from '../domain/store-port.js';
 
 export function backupRoutes(store: AuthzStore, audit: AuditSink): RouteSpec[] {
@@ -30,6 +31,7 @@ export function backupRoutes(store: AuthzStore, audit: AuditSink): RouteSpec[] {
           for (let n = await lines.next(); !n.done; n = await lines.next()) await writeChunk(res, n.value);
           res.end();
         } catch (err) {
+          logOf(res)?.error({ err, cause: (err as Error).cause }, 'export failed mid-stream');
           res.destroy(err as Error); // cut short: the caller must not take it for a whole backup
         }
       },
@@ -45,7 +47,7 @@ export function backupRoutes(store: AuthzStore, audit: AuditSink): RouteSpec[] {
         200: { description: 'imported', schema: z.object({ imported: z.number().int(), consistencyToken: z.string() }), token: true },
       },
       handler: async (req: Request, res: Response, { ctx }) => {
-        const lines = createInterface({ input: req, crlfDelay: Infinity });
+        const lines = boundedLines(req, MAX_LINE);
         const actor = `key:${(res.locals.caller as Caller).keyId}`;
         const r = await importRelationships(store, lines, { actor, requestId: ctx.requestId, audit });
         sendWrite(res, 200, { imported: r.imported }, r.token);

@@ -38,15 +38,21 @@ export function requestLog(logger: Logger, metrics: Metrics, routeOf: (path: str
     const requestLogger = () => (log ??= logger.child({ requestId: id }));
     res.locals.log = requestLogger;
     const start = process.hrtime.bigint();
-    res.on('finish', () => {
+    const done = (cut: boolean) => {
       // every route is declared through mount() (route.ts), which records its pattern here
       const route = (res.locals.route as string | undefined) ?? routeOf(pathOf(req.originalUrl)) ?? '(unmatched)';
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, ms / 1000);
-      const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+      const level = cut || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
       if (!logger.isLevelEnabled(level)) return;
-      const entry = { method: req.method, route, status: res.statusCode, ms: Math.round(ms * 100) / 100, key: res.locals.caller?.keyId };
+      const entry = { method: req.method, route, status: res.statusCode, ms: Math.round(ms * 100) / 100, key: res.locals.caller?.keyId, ...(cut ? { cut: true } : {}) };
       requestLogger()[level](entry, 'request');
+    };
+    res.on('finish', () => done(false));
+    // a streamed answer cut short (res.destroy: SpiceDB failed mid-way, or the caller went) never
+    // finishes: its line says so
+    res.on('close', () => {
+      if (!res.writableFinished && res.headersSent) done(true);
     });
     next();
   };

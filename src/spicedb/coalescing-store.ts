@@ -37,9 +37,11 @@ interface Batch {
   sent: boolean;
   /** its time has come; it goes as soon as a call slot is free */
   ready: boolean;
+  /** when its time came (a counter): batches go in that order, full or not */
+  dueAt?: number;
 }
 
-const keyOf = (c: Consistency) => (c.kind === 'atLeastAsFresh' ? `fresh:${c.token}` : c.kind);
+const keyOf = (c: Consistency) => (c.kind === 'atLeastAsFresh' ? `fresh:${c.token}` : c.kind === 'atExactSnapshot' ? `exact:${c.token}` : c.kind);
 
 export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): AuthzStore {
   const open = new Map<string, Batch>();
@@ -47,6 +49,7 @@ export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): A
   const due: Batch[] = [];
   const maxInFlight = options.maxInFlight && options.maxInFlight > 0 ? options.maxInFlight : Infinity;
   let inFlight = 0;
+  let dueCount = 0;
 
   const send = (batch: Batch) => {
     inFlight++;
@@ -76,18 +79,18 @@ export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): A
 
   const pump = () => {
     while (inFlight < maxInFlight) {
-      const next = due.shift();
-      if (next) {
-        send(next);
-        continue;
-      }
-      // nothing queued: an open batch whose time has come, or that waited for a slot, goes now
+      // the batch whose time came first: a full one queued, or an open one whose time has come
+      // (it keeps taking checks while it waits for a slot). In that order only: were full ones
+      // always first, a batch that never fills (a fully consistent check, a token's checks) could
+      // wait for ever behind a steady stream of full ones.
       let waiting: [string, Batch] | undefined;
       for (const entry of open) {
-        if (entry[1].ready) {
-          waiting = entry;
-          break;
-        }
+        if (entry[1].ready && (!waiting || entry[1].dueAt! < waiting[1].dueAt!)) waiting = entry;
+      }
+      const queued = due[0];
+      if (queued && (!waiting || queued.dueAt! < waiting[1].dueAt!)) {
+        send(due.shift()!);
+        continue;
       }
       if (!waiting) return;
       open.delete(waiting[0]);
@@ -99,10 +102,15 @@ export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): A
   /** the batch's time has come (end of turn, wait elapsed, or full) */
   const flush = (key: string, batch: Batch, full = false) => {
     if (batch.sent) return; // already sent or queued
+    // a batch keeps the time it first became due (ready, then full while it waited)
+    batch.dueAt ??= dueCount++;
     if (full) {
       batch.sent = true;
       if (open.get(key) === batch) open.delete(key);
-      due.push(batch);
+      // in order of dueAt (a ready batch that filled while it waited goes before those after it)
+      const at = due.findIndex((b) => b.dueAt! > batch.dueAt!);
+      if (at === -1) due.push(batch);
+      else due.splice(at, 0, batch);
     } else {
       batch.ready = true;
     }

@@ -37,15 +37,23 @@ export function toDomainError(err: unknown, operation: string): DomainError {
   if (err instanceof DomainError) return err;
   const code = grpcCodeOf(err);
   const message = String((err as { message?: unknown })?.message ?? '');
-  // the one InvalidArgument a caller causes: a consistency token SpiceDB did not issue
+  // what a caller causes: a consistency token SpiceDB did not issue (InvalidArgument), or one
+  // ahead of its datastore (OutOfRange: "invalid zedtoken", after a restore from an older backup)
   const mapped =
-    code === 'InvalidArgument' && /revision|zedtoken/i.test(message)
+    (code === 'InvalidArgument' || code === 'OutOfRange') && /revision|zedtoken/i.test(message)
       ? new UnknownConsistencyTokenError()
-      : mapByCode(code, operation);
+      : code === 'FailedPrecondition' && !WRITES.has(operation)
+        ? // a read SpiceDB cannot do: the schema it holds lacks what was asked (another instance
+          // wrote an older schema): no decision, never the caller's 409
+          new StoreInternalError(`${operation}: SpiceDB's schema does not fit this service`)
+        : mapByCode(code, operation);
   // the engine's own words stay on `cause`, for the service's logs only
   mapped.cause = err;
   return mapped;
 }
+
+/** the calls whose FailedPrecondition is a precondition that did not hold (a 409) */
+const WRITES = new Set(['WriteRelationships', 'DeleteRelationships', 'WriteSchema']);
 
 function mapByCode(code: GrpcCodeName | undefined, operation: string): DomainError {
   switch (code) {

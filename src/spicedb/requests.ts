@@ -25,6 +25,8 @@ export function consistency(c: Consistency): v1.Consistency {
       return { requirement: { oneofKind: 'fullyConsistent', fullyConsistent: true } };
     case 'atLeastAsFresh':
       return { requirement: { oneofKind: 'atLeastAsFresh', atLeastAsFresh: { token: c.token } } };
+    case 'atExactSnapshot':
+      return { requirement: { oneofKind: 'atExactSnapshot', atExactSnapshot: { token: c.token } } };
     default:
       return { requirement: { oneofKind: 'minimizeLatency', minimizeLatency: true } };
   }

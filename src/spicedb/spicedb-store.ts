@@ -34,6 +34,7 @@ const LOOKUP_ATTEMPTS = 3;
 const UNAVAILABLE = 14; // google.rpc.Code
 const HAS = v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION;
 const CONDITIONAL = v1.CheckPermissionResponse_Permissionship.CONDITIONAL_PERMISSION;
+const NO = v1.CheckPermissionResponse_Permissionship.NO_PERMISSION;
 
 /**
  * Decodes a permissionship. The schema has no caveats, so CONDITIONAL cannot happen; if it ever
@@ -41,7 +42,16 @@ const CONDITIONAL = v1.CheckPermissionResponse_Permissionship.CONDITIONAL_PERMIS
  */
 function isAllowed(p: v1.CheckPermissionResponse_Permissionship, operation: string): boolean {
   if (p === CONDITIONAL) throw new StoreInternalError(`${operation}: SpiceDB answered conditionally (the schema has no caveats)`);
-  return p === HAS;
+  if (p === HAS) return true;
+  if (p === NO) return false;
+  // unspecified (an empty answer) is no answer: never read as a denial, still less as a yes
+  throw new StoreInternalError(`${operation}: SpiceDB gave no answer (permissionship ${p})`);
+}
+
+/** a write's token: an answer without one did not say the write is done */
+function writtenAt(token: string | undefined, operation: string): string {
+  if (!token) throw new StoreInternalError(`${operation}: SpiceDB answered without a revision`);
+  return token;
 }
 
 // authzed.api.v1.CheckDebugTrace (debug.proto; the package does not export its enums)
@@ -175,7 +185,7 @@ export class SpiceDbStore implements AuthzStore {
   async write(updates: RelationshipUpdate[], options: WriteOptions = {}): Promise<{ token: string }> {
     try {
       const res = await this.api.writeRelationships(rq.writeRequest(updates, options.preconditions, options.metadata));
-      return { token: res.writtenAt?.token ?? '' };
+      return { token: writtenAt(res.writtenAt?.token, 'WriteRelationships') };
     } catch (err) {
       throw toDomainError(err, 'WriteRelationships');
     }
@@ -196,7 +206,7 @@ export class SpiceDbStore implements AuthzStore {
           }),
         );
         if (res.deletionProgress !== v1.DeleteRelationshipsResponse_DeletionProgress.PARTIAL) {
-          return { token: res.deletedAt?.token ?? '' };
+          return { token: writtenAt(res.deletedAt?.token, 'DeleteRelationships') };
         }
       }
     } catch (err) {
