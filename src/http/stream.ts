@@ -20,7 +20,8 @@ export async function* boundedLines(req: Request, max: number): AsyncIterable<st
   let pending = '';
   let complete = false;
   try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+    // not destroyed when left early: the answer (a 400 naming the line) still goes out on its socket
+    for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       pending += decoder.write(chunk);
       let start = 0;
       for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n', start)) {
