@@ -15,7 +15,6 @@ import {
   mustNotExist,
   readActiveOwners,
   readAssociations,
-  readEmployee,
   readGroupIds,
   roleUnchanged,
   type Associations,
