@@ -5,12 +5,13 @@ import { describe, expect, it } from '@jest/globals';
 import { v1 } from '@authzed/authzed-node';
 import request from 'supertest';
 import { parseApiKeys } from '../src/config.js';
-import { StoreInternalError } from '../src/domain/errors.js';
+import { StoreInternalError, StoreTimeoutError } from '../src/domain/errors.js';
 import { createPseudonymizer } from '../src/domain/pseudonym.js';
 import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import type { SpiceDbApi } from '../src/spicedb/spicedb-api.js';
 import { SpiceDbStore } from '../src/spicedb/spicedb-store.js';
+import { unaryCalls } from '../src/spicedb/embedded-ffi.js';
 import { DEFAULT_DECISION_CACHE_SIZE, serviceStore } from '../src/spicedb/index.js';
 import { createMetrics } from '../src/metrics.js';
 import { API_KEYS, bearer, KEYS } from './support/app.js';
@@ -161,6 +162,15 @@ describe('when SpiceDB cannot answer, checks fail closed', () => {
     const rel = { resource: { type: 'business', id: '123456789' }, relation: 'registered', subject: { type: 'rep', id: '*' } };
     await expect(store.write([{ operation: 'touch', relationship: rel }])).rejects.toBeInstanceOf(StoreInternalError);
     await expect(store.deleteRelationships({ resourceType: 'business' })).rejects.toBeInstanceOf(StoreInternalError);
+  });
+
+  it('an embedded engine that stops answering: checks time out (503 engine-timeout), never wait for ever', async () => {
+    const never = () => new Promise<Uint8Array>(() => {});
+    const calls = unaryCalls({ check: never, checkBulk: never, write: never, del: never }, 50);
+    const store = serviceStore(new SpiceDbStore('embedded', calls as unknown as SpiceDbApi), createMetrics(), { maxBatch: 100, maxWaitMs: 0 }, 0);
+    const q = { resource: { type: 'business', id: '123456789' }, permission: 'manage_groups', subject: { type: 'rep', id: 'A1B2C3D' } };
+    await expect(store.check(q, { kind: 'minimizeLatency' })).rejects.toBeInstanceOf(StoreTimeoutError);
+    await expect(store.checkBulk([q, q], { kind: 'fullyConsistent' })).rejects.toBeInstanceOf(StoreTimeoutError);
   });
 
   it('a deadline is told apart by its problem type, not its status', async () => {

@@ -32,12 +32,41 @@ export type AsyncRpc = (request: Uint8Array) => Promise<Uint8Array>;
 /** the unary calls of the hot path */
 export type UnaryCalls = Pick<SpiceDbApi, 'checkPermission' | 'checkBulkPermissions' | 'writeRelationships' | 'deleteRelationships'>;
 
+/**
+ * How long a check may wait for the engine, its queue here included: past it, the caller gets the
+ * timeout (a 503), not an endless wait, should the engine ever stop answering (the call itself
+ * cannot be taken back; its answer, if it comes, is dropped). Generous: a bulk check of 1000
+ * items on the package's engine (no caches) takes a few seconds under load. Writes have none: one
+ * taken for failed while it waits its turn would still land after.
+ */
+export const EMBEDDED_CHECK_DEADLINE_MS = 30_000;
+
+function withDeadline(rpc: AsyncRpc, ms: number): AsyncRpc {
+  return (request) =>
+    new Promise((resolve, reject) => {
+      // the status text the error mapper reads: DeadlineExceeded is the timeout problem
+      const timer = setTimeout(() => reject(new Error(`rpc error: code = DeadlineExceeded desc = the embedded engine did not answer in ${ms} ms`)), ms);
+      rpc(request).then(
+        (bytes) => {
+          clearTimeout(timer);
+          resolve(bytes);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+}
+
 /** the hot path's unary calls over an engine's byte-level RPCs (either embedded engine) */
-export function unaryCalls(rpc: { check: AsyncRpc; checkBulk: AsyncRpc; write: AsyncRpc; del: AsyncRpc }): UnaryCalls {
+export function unaryCalls(rpc: { check: AsyncRpc; checkBulk: AsyncRpc; write: AsyncRpc; del: AsyncRpc }, checkDeadlineMs = EMBEDDED_CHECK_DEADLINE_MS): UnaryCalls {
+  const check = withDeadline(rpc.check, checkDeadlineMs);
+  const checkBulk = withDeadline(rpc.checkBulk, checkDeadlineMs);
   return {
-    checkPermission: async (req) => v1.CheckPermissionResponse.fromBinary(await rpc.check(v1.CheckPermissionRequest.toBinary(req))),
+    checkPermission: async (req) => v1.CheckPermissionResponse.fromBinary(await check(v1.CheckPermissionRequest.toBinary(req))),
     checkBulkPermissions: async (req) =>
-      v1.CheckBulkPermissionsResponse.fromBinary(await rpc.checkBulk(v1.CheckBulkPermissionsRequest.toBinary(req))),
+      v1.CheckBulkPermissionsResponse.fromBinary(await checkBulk(v1.CheckBulkPermissionsRequest.toBinary(req))),
     writeRelationships: async (req) =>
       v1.WriteRelationshipsResponse.fromBinary(await rpc.write(v1.WriteRelationshipsRequest.toBinary(req))),
     deleteRelationships: async (req) =>
