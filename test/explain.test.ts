@@ -146,7 +146,7 @@ describe('a trace SpiceDB answered partly from its cache', () => {
     const { ExplainService } = await import('../src/domain/explain.js');
     const { CheckService } = await import('../src/domain/checks.js');
     const node = (type: string, id: string, name: string, children: TraceNode[] = [], cached = false): TraceNode => ({
-      resource: { type, id },
+      resource: { type, ids: [id] },
       name,
       kind: 'permission',
       result: 'has',

@@ -22,9 +22,6 @@ function* walk(n: TraceNode, parents: TraceNode[] = []): Generator<{ node: Trace
   for (const c of n.children) yield* walk(c, [...parents, n]);
 }
 
-/** a trace node's object ids: SpiceDB batches several objects of one type into one node ("a,b") */
-const idsOf = (n: TraceNode) => n.resource.id.split(',');
-
 /** the BN and group id of a bn_group object id "<BN>_<group>" */
 const groupOf = (id: string) => ({ bn: id.slice(0, 9), group: id.slice(10) });
 /** the BN of an authorization record id "<type>_<key>_<BN>" */
@@ -85,7 +82,7 @@ export class ExplainService {
       const { type } = n.resource;
       const has = n.result === 'has';
       // of a batched node, only the objects of the rep's businesses (none: nothing to say)
-      const own = idsOf(n).filter((id) => (type === 'business' ? mine.has(id) : type === 'bn_group' ? mine.has(groupOf(id).bn) : true));
+      const own = n.resource.ids.filter((id) => (type === 'business' ? mine.has(id) : type === 'bn_group' ? mine.has(groupOf(id).bn) : true));
       if (own.length === 0) return undefined;
       const id = own.join(' or ');
       if (type === 'business') {
@@ -109,13 +106,13 @@ export class ExplainService {
     // SpiceDB does not trace under an answer it took from its cache (its dispatch cache is on in a
     // server and in rac-authz's own engine): say so, rather than leave the facts under it unsaid
     const cachedText = (n: TraceNode) =>
-      `SpiceDB took ${n.name} of ${n.resource.type} ${n.resource.type === 'business' && idsOf(n).every((id) => mine.has(id)) ? idsOf(n).join(' or ') : 'on the path'} from its cache (the facts under it are not listed)`;
+      `SpiceDB took ${n.name} of ${n.resource.type} ${n.resource.type === 'business' && n.resource.ids.every((id) => mine.has(id)) ? n.resource.ids.join(' or ') : 'on the path'} from its cache (the facts under it are not listed)`;
 
     if (answer.allowed) {
       // the granting path: follow what SpiceDB found; an exclusion's absent side is part of the reason
       const visit = (n: TraceNode) => {
         if (n.resource.type === 'authorization' && n.result === 'has') {
-          for (const bn of idsOf(n).map(bnOfRecord)) for (const g of grants.filter((x) => x.business === bn)) because.add(`the client authorized ${grantText(g)}`);
+          for (const bn of n.resource.ids.map(bnOfRecord)) for (const g of grants.filter((x) => x.business === bn)) because.add(`the client authorized ${grantText(g)}`);
         }
         const phrase = said(n);
         if (phrase && (n.result === 'has' || ['disassociated', 'suspended'].includes(n.name))) because.add(phrase);
@@ -128,7 +125,7 @@ export class ExplainService {
       // what stood in the way
       for (const { node } of walk(trace)) {
         if (node.resource.type === 'authorization') {
-          for (const bn of idsOf(node).map(bnOfRecord)) for (const g of grants.filter((x) => x.business === bn)) because.add(`the client authorized ${grantText(g)}`);
+          for (const bn of node.resource.ids.map(bnOfRecord)) for (const g of grants.filter((x) => x.business === bn)) because.add(`the client authorized ${grantText(g)}`);
         }
         const phrase = said(node);
         if (!phrase) continue;
@@ -138,9 +135,9 @@ export class ExplainService {
         if (blocking || found || missing) because.add(phrase);
       }
       // a role consulted and not held anywhere in a business
-      const businesses = new Set([...walk(trace)].filter(({ node }) => node.resource.type === 'business').flatMap(({ node }) => idsOf(node).filter((id) => mine.has(id))));
+      const businesses = new Set([...walk(trace)].filter(({ node }) => node.resource.type === 'business').flatMap(({ node }) => node.resource.ids.filter((id) => mine.has(id))));
       for (const bn of businesses) {
-        const roleNodes = [...walk(trace)].filter(({ node }) => node.resource.type === 'business' && idsOf(node).includes(bn) && isRole(node.name));
+        const roleNodes = [...walk(trace)].filter(({ node }) => node.resource.type === 'business' && node.resource.ids.includes(bn) && isRole(node.name));
         if (roleNodes.length > 0 && roleNodes.every(({ node }) => node.result !== 'has')) because.add(`${rep} holds no role in business ${bn} that grants ${input.permission}`);
         else if (roleNodes.some(({ node }) => node.result === 'has')) because.add(`that role does not grant ${input.permission} here`);
       }

@@ -93,7 +93,8 @@ export interface LookupSubjectsQuery {
 
 /** SpiceDB's own account of how it decided a check (its debug trace), in the port's terms */
 export interface TraceNode {
-  resource: ObjectRef;
+  /** the objects evaluated: SpiceDB evaluates several of one type at once (a batched sub-problem) */
+  resource: { type: string; ids: string[] };
   /** the relation or permission evaluated */
   name: string;
   kind: 'relation' | 'permission';

@@ -62,7 +62,8 @@ const TRACE_RELATION = 1; // PERMISSION_TYPE_RELATION
 
 function toTraceNode(t: DebugTrace): TraceNode {
   return {
-    resource: { type: t.resource?.objectType ?? '', id: t.resource?.objectId ?? '' },
+    // a batched sub-problem names its objects' ids joined by commas
+    resource: { type: t.resource?.objectType ?? '', ids: (t.resource?.objectId ?? '').split(',') },
     name: t.permission,
     kind: t.permissionType === TRACE_RELATION ? 'relation' : 'permission',
     result: t.result === TRACE_HAS ? 'has' : t.result === TRACE_CONDITIONAL ? 'conditional' : 'no',
