@@ -12,41 +12,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as facts from '../src/domain/facts.js';
 import { collect } from '../src/domain/firm-state.js';
-import type { CheckQuery, Consistency, RelationshipUpdate, WriteOptions } from '../src/domain/store-port.js';
-import { Api } from './support/api.js';
-import { startTestApp, type TestApp } from './support/app.js';
-import { FULL, openTestStore, overriding } from './support/store.js';
+import type { Api } from './support/api.js';
+import type { TestApp } from './support/app.js';
+import { startRacingApp, type Races } from './support/races.js';
+import { FULL } from './support/store.js';
 
 const SIN = '046454286';
 let t: TestApp;
 let api: Api;
-/** run once, just before the next write of operation `raced` reaches the store */
-let meanwhile: (() => Promise<void>) | undefined;
-let raced = '';
-/** run once, just after the next bulk check (an admin command's permission check) is answered */
-let afterCheck: (() => Promise<void>) | undefined;
+/** the race hooks (support/races.ts): meanwhile before a write of `raced`, afterCheck after a bulk check */
+let races: Races;
 
 beforeAll(async () => {
-  const raw = await openTestStore();
-  const write = async (updates: RelationshipUpdate[], options?: WriteOptions) => {
-    const run = options?.metadata?.operation === raced ? meanwhile : undefined;
-    if (run) {
-      meanwhile = undefined;
-      await run();
-    }
-    return raw.write(updates, options);
-  };
-  const checkBulk = async (queries: CheckQuery[], consistency: Consistency) => {
-    const answer = await raw.checkBulk(queries, consistency);
-    const run = afterCheck;
-    if (run) {
-      afterCheck = undefined;
-      await run();
-    }
-    return answer;
-  };
-  t = await startTestApp({ store: overriding(raw, { write, checkBulk }) });
-  api = new Api(t.app);
+  ({ t, api, races } = await startRacingApp(''));
 });
 afterAll(async () => {
   await t.close();
@@ -74,22 +52,22 @@ const employee = async (f: { bn: string; o: string }, rep: string) =>
 describe('the actor demoted between its permission check and the write', () => {
   it('a senior administrator demoted to junior administrator cannot finish associating a senior administrator', async () => {
     const f = await firm();
-    afterCheck = async () => {
+    races.afterCheck = async () => {
       await api.ok(200, f.o, 'put', `/v1/businesses/${f.bn}/employees/${f.sa}`, { role: 'junior_admin' });
     };
     const res = await api.as(`rep:${f.sa}`, 'put', `/v1/businesses/${f.bn}/employees/NEWADM1`, { role: 'senior_admin' });
-    expect(afterCheck).toBeUndefined();
+    expect(races.afterCheck).toBeUndefined();
     expect(res.status).toBe(409);
     expect(await relationsOf(f.bn, 'NEWADM1')).toEqual([]);
   });
 
   it('an owner demoted to senior administrator cannot finish cancelling the registration', async () => {
     const f = await firm();
-    afterCheck = async () => {
+    races.afterCheck = async () => {
       await api.ok(200, f.o, 'put', `/v1/businesses/${f.bn}/employees/${f.owner2}`, { role: 'senior_admin' });
     };
     const res = await api.as(`rep:${f.owner2}`, 'post', `/v1/businesses/${f.bn}/cancel`);
-    expect(afterCheck).toBeUndefined();
+    expect(races.afterCheck).toBeUndefined();
     expect(res.status).toBe(409);
     expect((await api.ok(200, f.o, 'get', `/v1/businesses/${f.bn}`)).body.status).toBe('active');
   });
@@ -97,11 +75,11 @@ describe('the actor demoted between its permission check and the write', () => {
   it('a senior administrator demoted to junior representative cannot finish assigning a privilege', async () => {
     const f = await firm();
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/REPXXX1`, { role: 'junior_rep' });
-    afterCheck = async () => {
+    races.afterCheck = async () => {
       await api.ok(200, f.o, 'put', `/v1/businesses/${f.bn}/employees/${f.sa}`, { role: 'junior_rep' });
     };
     const res = await api.as(`rep:${f.sa}`, 'put', `/v1/businesses/${f.bn}/employees/REPXXX1/privileges/individual_clients`);
-    expect(afterCheck).toBeUndefined();
+    expect(races.afterCheck).toBeUndefined();
     expect(res.status).toBe(409);
     expect(await relationsOf(f.bn, 'REPXXX1')).toEqual(['junior_rep']);
   });
@@ -134,12 +112,12 @@ describe('a client fenced into two groups at once', () => {
       if (from) await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${from}/clients/business/${client}`);
       // the senior administrator's fencing lands after the owner's read the client's groups, before it writes
       let other409 = 0;
-      raced = 'group.clients.assign';
-      meanwhile = async () => {
+      races.raced = 'group.clients.assign';
+      races.meanwhile = async () => {
         other409 = (await api.as(`rep:${f.sa}`, 'put', `/v1/businesses/${f.bn}/groups/${other}/clients/business/${client}`)).status;
       };
       const res = await api.as(f.o, 'put', `/v1/businesses/${f.bn}/groups/${to}/clients/business/${client}`);
-      raced = '';
+      races.raced = '';
       expect([from ?? 'none', other409, res.status]).toEqual([from ?? 'none', 201, 409]);
       expect(await groups()).toEqual([`${f.bn}_${other}`]);
       expect(await view('INGRP03')).toBe(true);
@@ -173,14 +151,14 @@ describe("a representative's removal through a BN group", () => {
     const g = (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Fence' })).body.groupId;
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/clients/business/${client}`);
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/employees/GRPADM1`, { role: 'senior_admin' });
-    raced = 'authorization.remove';
-    meanwhile = async () => {
+    races.raced = 'authorization.remove';
+    races.meanwhile = async () => {
       // the group deletion's own first write (fence, business link); its clean-up comes later
       await t.store.write(facts.group(f.bn, g).map((relationship) => ({ operation: 'delete' as const, relationship })));
     };
     const res = await api.as('rep:GRPADM1', 'delete', `/v1/clients/business/${client}/authorizations/business/${f.bn}`);
-    raced = '';
-    expect(meanwhile).toBeUndefined();
+    races.raced = '';
+    expect(races.meanwhile).toBeUndefined();
     expect(res.status).toBe(409);
     expect((await api.ok(200, `client:business:${client}`, 'get', `/v1/clients/business/${client}/authorizations`)).body.authorizations).toHaveLength(1);
   });

@@ -2,11 +2,10 @@
 // type, chunked, large), the 403 before any body error, the 415 of an unreadable charset, the
 // 429's Retry-After, and lookup cursors across consistency headers.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Api } from './support/api.js';
 import { bearer, KEYS, startTestApp, type TestApp } from './support/app.js';
+import { chunked } from './support/chunked.js';
 
 let t: TestApp;
 let api: Api;
@@ -24,33 +23,6 @@ afterAll(async () => {
 });
 
 const status = async () => (await api.ok(200, `rep:${OWNER}`, 'get', `/v1/businesses/${BN}`)).body.status as string;
-
-/** a raw request to the app on a port of its own: `chunks` sent chunked (no Content-Length) */
-async function chunked(method: string, path: string, headers: Record<string, string>, chunks: Buffer[]): Promise<{ status: number; body: string }> {
-  const server = t.app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  try {
-    const { port } = server.address() as AddressInfo;
-    return await new Promise((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { ...headers, 'Transfer-Encoding': 'chunked' } }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
-      });
-      // the server may close the connection before every chunk went: that is its answer
-      req.on('error', (err) => (err.message.includes('EPIPE') || err.message.includes('ECONNRESET') ? undefined : reject(err)));
-      const write = (i: number) => {
-        if (i === chunks.length) return req.end();
-        if (req.destroyed) return;
-        req.write(chunks[i], () => write(i + 1));
-      };
-      write(0);
-    });
-  } finally {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-  }
-}
 
 describe('the HTTP front at its edges', () => {
   it('the Bearer scheme in any case (RFC 9110: schemes are case-insensitive); the key itself is not', async () => {
@@ -78,14 +50,14 @@ describe('the HTTP front at its edges', () => {
 
   it('a chunked body of 3 MB to an operation that takes none: refused, nothing done, not read whole', async () => {
     const mb = Buffer.alloc(1024 * 1024, 'x');
-    const res = await chunked('POST', `/v1/businesses/${BN}/suspend`, { ...bearer(KEYS.admin), 'RAC-Actor': `rep:${OWNER}`, 'Content-Type': 'text/plain' }, [mb, mb, mb]);
+    const res = await chunked(t.app, 'POST', `/v1/businesses/${BN}/suspend`, { ...bearer(KEYS.admin), 'RAC-Actor': `rep:${OWNER}`, 'Content-Type': 'text/plain' }, [mb, mb, mb]);
     expect(res.status).toBe(415);
     expect(await status()).toBe('active');
   });
 
   it('a chunked JSON body over 1 MiB: 413, nothing done', async () => {
     const big = Buffer.from(JSON.stringify({ name: 'x'.repeat(1100 * 1024) }));
-    const res = await chunked('PATCH', `/v1/businesses/${BN}`, { ...bearer(KEYS.admin), 'RAC-Actor': `rep:${OWNER}`, 'Content-Type': 'application/json' }, [big]);
+    const res = await chunked(t.app, 'PATCH', `/v1/businesses/${BN}`, { ...bearer(KEYS.admin), 'RAC-Actor': `rep:${OWNER}`, 'Content-Type': 'application/json' }, [big]);
     expect(res.status).toBe(413);
     expect((await api.ok(200, `rep:${OWNER}`, 'get', `/v1/businesses/${BN}`)).body.name).toBe('Edges Ltd');
   });

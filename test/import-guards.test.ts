@@ -3,14 +3,13 @@
 // pending request that never lapses. And a line without its end (a file sent without newlines)
 // is refused at 64 KiB, not read whole.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { exportRelationships } from '../src/domain/backup.js';
 import * as facts from '../src/domain/facts.js';
 import type { Relationship } from '../src/domain/store-port.js';
 import { Api } from './support/api.js';
 import { bearer, KEYS, startTestApp, type TestApp } from './support/app.js';
+import { chunked } from './support/chunked.js';
 import { openTestStore, overriding } from './support/store.js';
 
 let t: TestApp;
@@ -89,37 +88,10 @@ describe('an import holds to the one-of rules', () => {
 
 describe('a line without its end', () => {
   it('a body with no newline, megabytes long: 400 naming line 1 once 64 KiB is read; the service goes on', async () => {
-    const server = t.app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    try {
-      const { port } = server.address() as AddressInfo;
-      const res = await new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
-        const req = httpRequest(
-          { host: '127.0.0.1', port, method: 'POST', path: '/v1/import', headers: { ...bearer(KEYS.ops), 'Content-Type': 'application/x-ndjson', 'Transfer-Encoding': 'chunked' } },
-          (r) => {
-            let body = '';
-            r.on('data', (c) => (body += c));
-            r.on('end', () => resolve({ status: r.statusCode!, body, connection: r.headers.connection }));
-          },
-        );
-        req.on('error', (err) => (/EPIPE|ECONNRESET/.test(err.message) ? undefined : reject(err)));
-        const chunk = Buffer.alloc(256 * 1024, 'x');
-        let sent = 0;
-        const more = () => {
-          if (req.destroyed || sent >= 64) return req.end();
-          sent++;
-          req.write(chunk, more);
-        };
-        req.write('{"pad":"');
-        more();
-      });
-      expect(res.status).toBe(400);
-      expect(JSON.parse(res.body).errors).toEqual([{ path: 'line 1', message: 'is over 65536 characters' }]);
-      expect(res.connection).toBe('close');
-    } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    }
+    const res = await chunked(t.app, 'POST', '/v1/import', { ...bearer(KEYS.ops), 'Content-Type': 'application/x-ndjson' }, ['{"pad":"', ...Array.from({ length: 64 }, () => Buffer.alloc(256 * 1024, 'x'))]);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).errors).toEqual([{ path: 'line 1', message: 'is over 65536 characters' }]);
+    expect(res.connection).toBe('close');
     // still answering
     expect((await request(t.app).get('/healthz')).status).toBe(200);
   });

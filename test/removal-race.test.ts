@@ -4,42 +4,18 @@
 // The same for an authorization request by an employee associated to a BN group only.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as facts from '../src/domain/facts.js';
-import type { CheckQuery, Consistency, RelationshipUpdate, WriteOptions } from '../src/domain/store-port.js';
-import { Api } from './support/api.js';
-import { startTestApp, type TestApp } from './support/app.js';
-import { openTestStore, overriding } from './support/store.js';
+import type { Api } from './support/api.js';
+import type { TestApp } from './support/app.js';
+import { startRacingApp, type Races } from './support/races.js';
 
 const SIN = '046454286';
 let t: TestApp;
 let api: Api;
-/** run once, just before the next write of operation `raced` reaches the store */
-let meanwhile: (() => Promise<void>) | undefined;
-let raced = 'authorization.remove';
-/** run once, just after the next bulk check (an admin command's permission check) is answered */
-let afterCheck: (() => Promise<void>) | undefined;
+/** the race hooks (support/races.ts): meanwhile before a write of `raced`, afterCheck after a bulk check */
+let races: Races;
 
 beforeAll(async () => {
-  const raw = await openTestStore();
-  const write = async (updates: RelationshipUpdate[], options?: WriteOptions) => {
-    const run = options?.metadata?.operation === raced ? meanwhile : undefined;
-    if (run) {
-      meanwhile = undefined;
-      await run();
-    }
-    return raw.write(updates, options);
-  };
-  const checkBulk = async (queries: CheckQuery[], consistency: Consistency) => {
-    const answer = await raw.checkBulk(queries, consistency);
-    const run = afterCheck;
-    if (run) {
-      afterCheck = undefined;
-      await run();
-    }
-    return answer;
-  };
-  // the store as it is, its write delayed by what happens meanwhile, its check's answer too
-  t = await startTestApp({ store: overriding(raw, { write, checkBulk }) });
-  api = new Api(t.app);
+  ({ t, api, races } = await startRacingApp('authorization.remove'));
 });
 afterAll(async () => {
   await t.close();
@@ -64,7 +40,7 @@ describe("a rep's removal of a client's authorization, raced by a revocation", (
     ['it is disassociated', (bn: string, rep: string) => facts.disassociated(bn, rep), 'touch'],
   ] as const)('%s between the check and the write: 409, nothing removed', async (_what, revoked, operation) => {
     const f = await firmWithClient();
-    meanwhile = async () => {
+    races.meanwhile = async () => {
       await t.store.write([{ operation, relationship: revoked(f.bn, f.rep) }]);
     };
     const res = await api.as(`rep:${f.rep}`, 'delete', f.path);
@@ -75,7 +51,7 @@ describe("a rep's removal of a client's authorization, raced by a revocation", (
   it('the client is fenced into a group the rep is not in, between the check and the write: 409, nothing removed', async () => {
     const f = await firmWithClient();
     const g = await api.ok(201, `rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Late fence' });
-    meanwhile = async () => {
+    races.meanwhile = async () => {
       await api.ok(201, `rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/groups/${g.body.groupId}/clients/individual/${SIN}`);
     };
     const res = await api.as(`rep:${f.rep}`, 'delete', f.path);
@@ -123,18 +99,18 @@ describe('an authorization request by an employee of a BN group only, raced by a
       const run = async () => {
         await revocation(f);
       };
-      if (when === 'after the check') afterCheck = run;
+      if (when === 'after the check') races.afterCheck = run;
       else {
-        raced = 'authorization.request';
-        meanwhile = run;
+        races.raced = 'authorization.request';
+        races.meanwhile = run;
       }
       try {
         const res = await f.submit();
         expect({ when, status: res.status }).toEqual({ when, status: 409 });
         expect(await f.pending()).toEqual([]);
       } finally {
-        raced = 'authorization.remove';
-        afterCheck = undefined;
+        races.raced = 'authorization.remove';
+        races.afterCheck = undefined;
       }
     }
   });
