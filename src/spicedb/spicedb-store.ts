@@ -75,7 +75,17 @@ function toTraceNode(t: DebugTrace): TraceNode {
 export interface SpiceDbStoreOptions {
   /** how long a lookup stream may send nothing before it is asked again (tests shorten it) */
   lookupStallMs?: number;
+  /** relationships one ReadRelationships call returns at most (tests shorten it) */
+  readPage?: number;
 }
+
+/**
+ * Relationships one ReadRelationships call returns at most (SpiceDB's default maximum, which the
+ * package's engine cannot change): a larger read is several calls, each resuming from the last
+ * one's cursor, so no stream lives long (the embedded package's streams end at 30 s, which cut an
+ * export at a few hundred thousand relationships).
+ */
+const READ_PAGE = 1000;
 
 /** a lookup stream that sent nothing for the stall limit */
 class LookupStalled extends Error {}
@@ -101,6 +111,7 @@ async function nextWithin<T>(it: AsyncIterator<T>, ms: number, onStall: () => vo
 
 export class SpiceDbStore implements AuthzStore {
   private readonly lookupStallMs: number;
+  private readonly readPage: number;
 
   constructor(
     readonly kind: 'embedded' | 'server',
@@ -108,6 +119,7 @@ export class SpiceDbStore implements AuthzStore {
     options: SpiceDbStoreOptions = {},
   ) {
     this.lookupStallMs = options.lookupStallMs ?? LOOKUP_STALL_MS;
+    this.readPage = options.readPage ?? READ_PAGE;
   }
 
   async check(query: CheckQuery, consistency: Consistency): Promise<CheckAnswer> {
@@ -290,16 +302,26 @@ export class SpiceDbStore implements AuthzStore {
   }
 
   async *readRelationships(filter: RelationshipFilter, consistency: Consistency): AsyncIterable<Relationship> {
-    const req = v1.ReadRelationshipsRequest.create({
-      consistency: rq.consistency(consistency),
-      relationshipFilter: rq.relationshipFilter(filter),
-    });
-    try {
-      for await (const item of this.api.readRelationships(req)) {
-        if (item.relationship) yield rq.fromRelationship(item.relationship);
+    // page by page: SpiceDB's cursor resumes the read at the revision the first page was read at
+    let cursor: v1.Cursor | undefined;
+    for (;;) {
+      const req = v1.ReadRelationshipsRequest.create({
+        consistency: rq.consistency(consistency),
+        relationshipFilter: rq.relationshipFilter(filter),
+        optionalLimit: this.readPage,
+        ...(cursor ? { optionalCursor: cursor } : {}),
+      });
+      let read = 0;
+      try {
+        for await (const item of this.api.readRelationships(req)) {
+          read++;
+          cursor = item.afterResultCursor;
+          if (item.relationship) yield rq.fromRelationship(item.relationship);
+        }
+      } catch (err) {
+        throw toDomainError(err, 'ReadRelationships');
       }
-    } catch (err) {
-      throw toDomainError(err, 'ReadRelationships');
+      if (read < this.readPage || !cursor) return;
     }
   }
 
