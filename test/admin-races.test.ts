@@ -44,6 +44,8 @@ async function firm() {
   await api.ok(201, `rep:${owner}`, 'put', `/v1/businesses/${bn}/employees/${ja}`, { role: 'junior_admin' });
   return { bn, owner, owner2, sa, ja, o: `rep:${owner}` };
 }
+/** a new BN group of the firm, by its owner; its id */
+const newGroup = async (f: { bn: string; o: string }, name: string) => (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name })).body.groupId as string;
 const relationsOf = async (bn: string, rep: string) =>
   (await collect(t.store.readRelationships({ resourceType: 'business', resourceId: bn, subject: { type: 'rep', id: rep } }, FULL))).map((r) => r.relation).sort();
 const employee = async (f: { bn: string; o: string }, rep: string) =>
@@ -97,8 +99,7 @@ describe('a client fenced into two groups at once', () => {
     const f = await firm();
     const client = '812345674';
     await api.ok(201, `client:business:${client}`, 'put', `/v1/clients/business/${client}/authorizations/business/${f.bn}`, { level: 1 });
-    const group = async (name: string) => (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name })).body.groupId as string;
-    const [g1, g2, g3] = [await group('G1'), await group('G2'), await group('G3')];
+    const [g1, g2, g3] = [await newGroup(f, 'G1'), await newGroup(f, 'G2'), await newGroup(f, 'G3')];
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g2}/employees/INGRP02`, { role: 'junior_rep' });
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g3}/employees/INGRP03`, { role: 'junior_rep' });
     const groups = async () =>
@@ -133,8 +134,7 @@ describe('a client fenced into two groups at once', () => {
     const f = await firm();
     const client = '812345682';
     await api.ok(201, `client:business:${client}`, 'put', `/v1/clients/business/${client}/authorizations/business/${f.bn}`, { level: 1 });
-    const group = async (name: string) => (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name })).body.groupId as string;
-    const [g1, g2, g3] = [await group('G1'), await group('G2'), await group('G3')];
+    const [g1, g2, g3] = [await newGroup(f, 'G1'), await newGroup(f, 'G2'), await newGroup(f, 'G3')];
     const key = { type: 'business' as const, key: client };
     await t.store.write([g1, g2].map((g) => ({ operation: 'touch' as const, relationship: facts.clientInGroup(key, f.bn, g) })));
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g3}/clients/business/${client}`);
@@ -148,7 +148,7 @@ describe("a representative's removal through a BN group", () => {
     const f = await firm();
     const client = '823456783';
     await api.ok(201, `client:business:${client}`, 'put', `/v1/clients/business/${client}/authorizations/business/${f.bn}`, { level: 1 });
-    const g = (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Fence' })).body.groupId;
+    const g = await newGroup(f, 'Fence');
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/clients/business/${client}`);
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/employees/GRPADM1`, { role: 'senior_admin' });
     races.raced = 'authorization.remove';
@@ -167,7 +167,7 @@ describe("a representative's removal through a BN group", () => {
 describe('privileges and the limited role, across associations', () => {
   it("a junior administrator may not take a BN-group administrator's privileges by a change to the limited role", async () => {
     const f = await firm();
-    const g = (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Admins' })).body.groupId;
+    const g = await newGroup(f, 'Admins');
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/GADM006`, { role: 'junior_rep' });
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/employees/GADM006`, { role: 'junior_admin' });
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/GADM006/privileges/individual_clients`);
@@ -193,7 +193,7 @@ describe('privileges and the limited role, across associations', () => {
   it('a BN-group role change to the limited role drops the privileges of an employee with no other role', async () => {
     const f = await firm();
     await api.ok(201, `client:individual:${SIN}`, 'put', `/v1/clients/individual/${SIN}/authorizations/business/${f.bn}`, { level: 1 });
-    const g = (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Lim' })).body.groupId;
+    const g = await newGroup(f, 'Lim');
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/employees/GLIM001`, { role: 'junior_rep' });
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/GLIM001/privileges/individual_clients`);
     await api.ok(200, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/employees/GLIM001`, { role: 'junior_rep_limited' });
@@ -206,8 +206,7 @@ describe('privileges and the limited role, across associations', () => {
 
   it('the removal of the last BN-group association that may hold them drops them too; another keeps them', async () => {
     const f = await firm();
-    const group = async (name: string) => (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name })).body.groupId as string;
-    const [g1, g2] = [await group('One'), await group('Two')];
+    const [g1, g2] = [await newGroup(f, 'One'), await newGroup(f, 'Two')];
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g1}/employees/GLIM002`, { role: 'senior_rep' });
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g2}/employees/GLIM002`, { role: 'junior_rep' });
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/GLIM002/privileges/trust_clients`);
@@ -219,7 +218,7 @@ describe('privileges and the limited role, across associations', () => {
 
   it('a business role other than the limited one keeps them through any BN-group change', async () => {
     const f = await firm();
-    const g = (await api.ok(201, f.o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Keep' })).body.groupId;
+    const g = await newGroup(f, 'Keep');
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/KEEP001`, { role: 'junior_rep' });
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/KEEP001/privileges/mail`);
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/employees/KEEP001`, { role: 'junior_rep_limited' });
