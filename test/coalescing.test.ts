@@ -63,15 +63,35 @@ describe('coalescing', () => {
     ]);
   });
 
-  it('waits up to maxWaitMs when asked, gathering checks across turns', async () => {
+  it('under load (a bulk call out), waits up to maxWaitMs, gathering checks across turns', async () => {
     const { store, calls } = fakeStore();
-    const s = coalesceChecks(store, { maxBatch: 100, maxWaitMs: 20 });
+    const slow = { ...store, checkBulk: async (qs: CheckQuery[], c: Consistency) => {
+      const answer = await store.checkBulk(qs, c);
+      await new Promise((r) => setTimeout(r, 50));
+      return answer;
+    } } as AuthzStore;
+    const s = coalesceChecks(slow, { maxBatch: 100, maxWaitMs: 20 });
+    const out = s.check(q('Y0'), ML);
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toHaveLength(1); // no call was out: it went at the end of its turn
     const a = s.check(q('Y1'), ML);
     await new Promise((r) => setTimeout(r, 5));
     const b = s.check(q('N2'), ML);
+    expect(calls).toHaveLength(1); // a call is out: the new batch waits for company
     expect((await a).allowed).toBe(true);
     expect((await b).allowed).toBe(false);
-    expect(calls).toHaveLength(1);
+    expect((await out).allowed).toBe(true);
+    expect(calls.map((c) => c.size)).toEqual([1, 2]);
+  });
+
+  it('at low load (no call out), a check goes at the end of its turn whatever maxWaitMs says', async () => {
+    const { store, calls } = fakeStore();
+    const s = coalesceChecks(store, { maxBatch: 100, maxWaitMs: 1000 });
+    const started = Date.now();
+    const [a, b] = await Promise.all([s.check(q('Y1'), ML), s.check(q('N2'), ML)]);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect([a.allowed, b.allowed]).toEqual([true, false]);
+    expect(calls.map((c) => c.size)).toEqual([2]);
   });
 
   it('a failed bulk call fails every check in it (fail closed); a failed item fails only its own', async () => {

@@ -87,10 +87,13 @@ describe('configuration', () => {
     expect(c.ephemeralPseudonymKey).toBe(false);
   });
 
-  it('check coalescing: at most 100 checks a bulk call on the embedded engine, 16 on a server, unless RAC_CHECK_BATCH_MAX says', () => {
+  it('check coalescing: at most 100 checks a bulk call on the embedded engine, no wait; 32 on a server, waiting 1 ms under load; unless RAC_CHECK_BATCH_MAX or _WAIT_MS say', () => {
     const server = { SPICEDB_ENDPOINT: 'spicedb:50051', SPICEDB_TOKEN: 'psk', RAC_PSEUDONYM_KEY: 'k'.repeat(32) };
-    expect(loadConfig({}).checkBatch.maxBatch).toBe(100);
-    expect(loadConfig(server).checkBatch).toEqual({ maxBatch: 16, maxWaitMs: 0, maxInFlight: 0 });
+    expect(loadConfig({}).checkBatch).toEqual({ maxBatch: 100, maxWaitMs: 0, maxInFlight: 0 });
+    expect(loadConfig(server).checkBatch).toEqual({ maxBatch: 32, maxWaitMs: 1, maxInFlight: 0 });
+    expect(loadConfig({ ...server, RAC_CHECK_BATCH_WAIT_MS: '0' }).checkBatch.maxWaitMs).toBe(0);
+    expect(loadConfig({ RAC_CHECK_BATCH_WAIT_MS: '5' }).checkBatch.maxWaitMs).toBe(5);
+    expect(() => loadConfig({ RAC_CHECK_BATCH_WAIT_MS: '51' })).toThrow(ConfigError);
     expect(loadConfig({ ...server, RAC_CHECK_BATCH_MAX: '100' }).checkBatch.maxBatch).toBe(100);
     expect(loadConfig({ RAC_CHECK_BATCH_MAX: '8' }).checkBatch.maxBatch).toBe(8);
     expect(() => loadConfig({ RAC_CHECK_BATCH_MAX: '0' })).toThrow(ConfigError);

@@ -9,14 +9,19 @@
 //
 // Under load, batches grow by themselves: at most maxInFlight bulk calls run at once (on the
 // embedded engine, one per core is what it can use), and checks that arrive meanwhile gather in
-// the open batch (up to maxBatch; full batches queue in order) until a call returns. At low load
-// nothing waits: a lone check goes out at the end of its turn.
+// the open batch (up to maxBatch; full batches queue in order) until a call returns. With
+// maxWaitMs, a batch opened while a bulk call is out waits that long for company (more checks a
+// call cost SpiceDB less each). At low load nothing waits: a batch opened while no call is out goes
+// at the end of its turn, whatever maxWaitMs says.
 import type { AuthzStore, CheckAnswer, CheckQuery, Consistency } from '../domain/store-port.js';
 
 export interface CoalescingOptions {
   /** at most this many checks per CheckBulkPermissions call */
   maxBatch: number;
-  /** 0: flush at the end of the current event-loop turn; otherwise wait at most this long */
+  /**
+   * 0: flush at the end of the current event-loop turn; otherwise a batch opened while a bulk
+   * call is out waits at most this long (one opened while none is out goes at the end of its turn)
+   */
   maxWaitMs: number;
   /** at most this many bulk calls at once (0: no bound); the rest gather and wait their turn */
   maxInFlight?: number;
@@ -125,7 +130,7 @@ export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): A
         const fresh: Batch = { consistency, items: [], sent: false, ready: false };
         open.set(key, fresh);
         batch = fresh;
-        if (options.maxWaitMs > 0) setTimeout(() => flush(key, fresh), options.maxWaitMs);
+        if (options.maxWaitMs > 0 && inFlight > 0) setTimeout(() => flush(key, fresh), options.maxWaitMs);
         else setImmediate(() => flush(key, fresh));
       }
       batch.items.push({ query, resolve, reject });

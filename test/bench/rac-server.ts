@@ -3,11 +3,12 @@
 // reports (and resets) the event-loop delay seen since the last call, /__bench/batch (coalesced
 // calls and their checks so far) and /__bench/cache (the decision cache's counts).
 import { readFileSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { CHECK_BATCH_MAX_DEFAULT, parseApiKeys } from '../../src/config.js';
+import { CHECK_BATCH_MAX_DEFAULT, CHECK_BATCH_WAIT_MS_DEFAULT, parseApiKeys } from '../../src/config.js';
 import { createPseudonymizer } from '../../src/domain/pseudonym.js';
 import { createApp } from '../../src/http/app.js';
+import { createHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import { defaultDecisionCacheSize, openStore, serviceStore, type StoreConfig } from '../../src/spicedb/index.js';
@@ -24,7 +25,7 @@ const raw = await openStore(config, schema);
 const pseudonymize = createPseudonymizer(BENCH_PSEUDONYM_KEY);
 const metrics = createMetrics();
 const maxInFlight = Number(process.env.RAC_CHECK_MAX_IN_FLIGHT ?? 0);
-const batch = process.env.BENCH_NO_COALESCE === '1' ? { maxBatch: 1, maxWaitMs: 0, maxInFlight } : { maxBatch: Number(process.env.RAC_CHECK_BATCH_MAX ?? CHECK_BATCH_MAX_DEFAULT[config.backend]), maxWaitMs: 0, maxInFlight };
+const batch = process.env.BENCH_NO_COALESCE === '1' ? { maxBatch: 1, maxWaitMs: 0, maxInFlight } : { maxBatch: Number(process.env.RAC_CHECK_BATCH_MAX ?? CHECK_BATCH_MAX_DEFAULT[config.backend]), maxWaitMs: Number(process.env.RAC_CHECK_BATCH_WAIT_MS ?? CHECK_BATCH_WAIT_MS_DEFAULT[config.backend]), maxInFlight };
 // as main.ts: RAC_DECISION_CACHE_SIZE when set (0: every check goes to the engine), else the engine's default
 const cacheSize = process.env.RAC_DECISION_CACHE_SIZE === undefined ? defaultDecisionCacheSize(config) : Number(process.env.RAC_DECISION_CACHE_SIZE);
 const store = serviceStore(raw, metrics, batch, cacheSize);
@@ -50,13 +51,13 @@ const app = createApp({
 
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
-// The service's app is served as main.ts serves it (no Express around it); the harness's two
-// endpoints are answered before it.
+// The service's app is served as main.ts serves it (createHttpServer: no Express around it, its
+// requests made with the app's prototypes); the harness's endpoints are answered before it.
 const json = (res: ServerResponse, body: unknown) => {
   res.setHeader('content-type', 'application/json');
   res.end(JSON.stringify(body));
 };
-const server = createServer((req, res) => {
+const server = createHttpServer(app, (req, res) => {
   if (req.url === '/__bench/loop') {
     const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
     json(res, { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) });
