@@ -125,14 +125,21 @@ describe('limits', () => {
     const limited = await startTestApp({ rateLimitPerMinute: 5 });
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 7; i++) statuses.push((await request(limited.app).post('/v1/check').set(bearer(KEYS.check)).send({})).status);
+      const first = await request(limited.app).post('/v1/check').set(bearer(KEYS.check)).send({});
+      statuses.push(first.status);
+      // every answer says the key's budget (IETF draft-7 headers)
+      expect(first.headers['ratelimit-policy']).toBe('5;w=60');
+      expect(first.headers['ratelimit']).toMatch(/^limit=5, remaining=4, reset=(59|60)$/);
+      for (let i = 1; i < 7; i++) statuses.push((await request(limited.app).post('/v1/check').set(bearer(KEYS.check)).send({})).status);
       expect(statuses.slice(0, 5).every((s) => s === 400)).toBe(true);
       expect(statuses.slice(5)).toEqual([429, 429]);
       const other = await request(limited.app).post('/v1/check').set(bearer(KEYS.all)).send({});
       expect(other.status).toBe(400);
       const res = await request(limited.app).post('/v1/check').set(bearer(KEYS.check)).send({});
       expect(res.headers['retry-after']).toBeDefined();
-      expect(res.body.type).toBe('/problems/rate-limited');
+      expect(res.headers['ratelimit']).toMatch(/^limit=5, remaining=0, reset=\d+$/);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toEqual({ type: '/problems/rate-limited', title: 'Too many requests', status: 429, detail: 'This API key is limited to 5 requests a minute.' });
     } finally {
       await limited.close();
     }
