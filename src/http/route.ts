@@ -212,7 +212,8 @@ export function mount(router: Router, routes: RouteSpec[], prefix = '', options:
       const unreadable = unreadableBody(spec, req);
       if (unreadable) await refuseBody(req, unreadable);
       const params = parseWithPrefix(spec.params, req.params, [], '(path)');
-      const query = parseWithPrefix(spec.query, req.query, [], 'query');
+      // req.query parses the query string on each read: read only by a route that declares one
+      const query = spec.query ? parseWithPrefix(spec.query, req.query, [], 'query') : undefined;
       // a route that declares no body refuses one with fields rather than ignore what was meant
       const body = spec.bodyType ? undefined : parseWithPrefix(spec.body ?? NO_BODY, req.body, []);
       let actor: Actor | undefined;
