@@ -8,7 +8,7 @@ import type { Pseudonymizer } from '../domain/pseudonym.js';
 import type { AuthzStore } from '../domain/store-port.js';
 import type { Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
-import { authenticate, limitPerKey } from './auth.js';
+import { admit } from './auth.js';
 import { authorizationRoutes } from './authorization.routes.js';
 import { checkRoutes } from './check.routes.js';
 import { groupRoutes } from './group.routes.js';
@@ -56,14 +56,17 @@ const SECURITY_HEADERS: ReadonlyArray<[string, string]> = [
 ];
 
 /**
- * A body over the limit by its Content-Length is a 413 before it is read, whatever its type: the
- * JSON parser reads (and limits) only JSON, and a route would otherwise see no body at all.
+ * The JSON body parser (strict: only objects and arrays), after a check of the body's announced
+ * size: a body over the limit by its Content-Length is a 413 before it is read, whatever its type
+ * (the parser reads, and limits, only JSON, and a route would otherwise see no body at all). One
+ * middleware, as each layer Express walks costs every request (checks above all) a little.
  */
-function limitBody(limit: number): RequestHandler {
-  return (req, _res, next) => {
+function jsonBody(limit: number): RequestHandler {
+  const parse = express.json({ limit, strict: true, type: JSON_TYPES });
+  return (req, res, next) => {
     // (Express 5 takes a rejected promise as the error)
-    if (Number(req.get('content-length')) > limit) return refuseBody(req, problems.tooLarge());
-    next();
+    if (Number(req.headers['content-length']) > limit) return refuseBody(req, problems.tooLarge());
+    return parse(req, res, next);
   };
 }
 
@@ -98,8 +101,7 @@ export function createApp(deps: AppDeps): Express {
 
   // /v1 first: the API's requests (checks above all) meet no public route on their way
   const v1 = express.Router();
-  v1.use(authenticate(deps.apiKeys));
-  v1.use(limitPerKey(deps.rateLimitPerMinute ?? 600_000));
+  v1.use(admit(deps.apiKeys, deps.rateLimitPerMinute ?? 600_000));
   const mountOptions = { checkResponses: deps.checkResponses ?? false };
   const v1Routes = [...ops.filter((r) => r.scope), ...apiRoutes];
   // a route that reads its own body (the NDJSON import, unbounded) comes before the JSON parser,
@@ -107,9 +109,7 @@ export function createApp(deps: AppDeps): Express {
   // the path's 405 (mount) knows all its methods
   const ownBodyPaths = new Set(v1Routes.filter((r) => r.bodyType).map((r) => r.path));
   mount(v1, v1Routes.filter((r) => ownBodyPaths.has(r.path)), '/v1', mountOptions);
-  v1.use(limitBody(BODY_LIMIT));
-  // strict: only objects and arrays
-  v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: JSON_TYPES }));
+  v1.use(jsonBody(BODY_LIMIT));
   v1.use(scopeBeforeBodyErrors(v1Routes));
   mount(v1, v1Routes.filter((r) => !ownBodyPaths.has(r.path)), '/v1', mountOptions);
   app.use('/v1', v1);

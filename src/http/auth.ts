@@ -2,7 +2,7 @@
 // (SHA-256 digests, timingSafeEqual, no early exit), so timing reveals neither which key nor
 // how much of it matched. Several keys may carry the same scope, for rotation.
 import { hash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ApiKey, Scope } from '../config.js';
 import { HttpProblem, problems } from './problem.js';
@@ -15,9 +15,10 @@ export interface Caller {
   scopes: ReadonlySet<Scope>;
 }
 
-export function authenticate(keys: ApiKey[]): RequestHandler {
+/** who presents the request's API key; throws the 401 problem for a missing or unknown key */
+export function identify(keys: ApiKey[]): (req: Request) => Caller {
   const known = keys.map((k) => ({ digest: digest(k.secret), caller: { keyId: k.id, scopes: new Set(k.scopes) } }));
-  return (req, res, next) => {
+  return (req) => {
     const header = req.headers.authorization;
     // the scheme's name is case-insensitive (RFC 9110 section 11.1), the key is not
     const m = typeof header === 'string' ? /^Bearer ([^\s]{1,512})$/i.exec(header) : null;
@@ -28,8 +29,20 @@ export function authenticate(keys: ApiKey[]): RequestHandler {
       if (timingSafeEqual(k.digest, presented) && !found) found = k.caller;
     }
     if (!found) throw new HttpProblem(problems.unauthenticated(), { 'WWW-Authenticate': 'Bearer' });
-    res.locals.caller = found;
-    next();
+    return found;
+  };
+}
+
+/**
+ * The way into /v1: the caller's API key (401), then its rate limit (429, limitPerKey), in one
+ * middleware, as each layer Express walks costs every request (checks above all) a little.
+ */
+export function admit(keys: ApiKey[], perMinute: number): RequestHandler {
+  const callerOf = identify(keys);
+  const limited = limitPerKey(perMinute);
+  return (req, res, next) => {
+    res.locals.caller = callerOf(req);
+    return limited(req, res, next);
   };
 }
 

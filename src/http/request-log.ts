@@ -14,10 +14,26 @@ const pathOf = (url: string) => {
   return q === -1 ? url : url.slice(0, q);
 };
 
+/** what the request log keeps on a response (res.locals) */
+interface Logged {
+  requestId: string;
+  /** when the request arrived (performance.now()) */
+  arrived: number;
+  /** the service's logger, and the request's child of it once something logged */
+  logger: Logger;
+  child?: Logger;
+  /** the route pattern, recorded by mount() (route.ts) */
+  route?: string;
+  caller?: { keyId?: string };
+}
+
 /** the request's logger (with its request id), or `fallback` outside a logged request */
 export function logOf(res: Response, fallback?: Logger): Logger | undefined {
-  const log = res.locals.log as (() => Logger) | undefined;
-  return log ? log() : fallback;
+  const logged = res.locals as Partial<Logged>;
+  if (!logged.logger) return fallback;
+  // made when something logs (a handler, or the request's line at an enabled level): at 1000s of
+  // requests a second, an unused child is measurable
+  return (logged.child ??= logged.logger.child({ requestId: logged.requestId }));
 }
 
 /**
@@ -25,35 +41,37 @@ export function logOf(res: Response, fallback?: Logger): Logger | undefined {
  * route ran (route.ts routeOf); a route that ran has recorded its own pattern.
  */
 export function requestLog(logger: Logger, metrics: Metrics, routeOf: (path: string) => string | undefined = () => undefined): RequestHandler {
+  /** the request's line and its latency, once its response is over */
+  const done = (res: Response, cut: boolean) => {
+    const req = res.req;
+    const logged = res.locals as Logged;
+    // every route is declared through mount() (route.ts), which records its pattern here
+    const route = logged.route ?? routeOf(pathOf(req.originalUrl)) ?? '(unmatched)';
+    const ms = performance.now() - logged.arrived;
+    metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, ms / 1000);
+    const level = cut || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+    if (!logger.isLevelEnabled(level)) return;
+    const entry = { method: req.method, route, status: res.statusCode, ms: Math.round(ms * 100) / 100, key: logged.caller?.keyId, ...(cut ? { cut: true } : {}) };
+    logOf(res)![level](entry, 'request');
+  };
+  // one listener, the same function for every response (no closure per request): 'close' follows
+  // 'finish' on an answered request; a streamed answer cut short (res.destroy: SpiceDB failed
+  // mid-way, or the caller went) never finishes: its line says so
+  function onClose(this: Response) {
+    if (this.writableFinished) done(this, false);
+    else if (this.headersSent) done(this, true);
+  }
   return (req, res, next) => {
-    const incoming = req.get('X-Request-Id');
+    const incoming = req.headers['x-request-id'];
     // a caller's id is kept (for correlation) with any SIN-like run masked: it is echoed, logged,
     // audited and written to SpiceDB's transaction metadata
-    const id = incoming && REQUEST_ID.test(incoming) ? maskSinLike(incoming) : randomUUID();
-    res.locals.requestId = id;
-    res.setHeader('X-Request-Id', id);
-    // the request's child logger is made when something logs (a handler, or the line below at an
-    // enabled level): at 1000s of requests a second, an unused child is measurable
-    let log: Logger | undefined;
-    const requestLogger = () => (log ??= logger.child({ requestId: id }));
-    res.locals.log = requestLogger;
-    const start = performance.now();
-    const done = (cut: boolean) => {
-      // every route is declared through mount() (route.ts), which records its pattern here
-      const route = (res.locals.route as string | undefined) ?? routeOf(pathOf(req.originalUrl)) ?? '(unmatched)';
-      const ms = performance.now() - start;
-      metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, ms / 1000);
-      const level = cut || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
-      const entry = { method: req.method, route, status: res.statusCode, ms: Math.round(ms * 100) / 100, key: res.locals.caller?.keyId, ...(cut ? { cut: true } : {}) };
-      requestLogger()[level](entry, 'request');
-    };
-    // one listener: 'close' follows 'finish' on an answered request; a streamed answer cut short
-    // (res.destroy: SpiceDB failed mid-way, or the caller went) never finishes: its line says so
-    res.on('close', () => {
-      if (res.writableFinished) done(false);
-      else if (res.headersSent) done(true);
-    });
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? maskSinLike(incoming) : randomUUID();
+    const logged = res.locals as Logged;
+    logged.requestId = requestId;
+    logged.logger = logger;
+    logged.arrived = performance.now();
+    res.setHeader('X-Request-Id', requestId);
+    res.on('close', onClose);
     next();
   };
 }
