@@ -7,7 +7,7 @@ import express, { type Response } from 'express';
 import request from 'supertest';
 import { z } from 'zod';
 import { errorHandler } from '../src/http/problem.js';
-import { mount, route } from '../src/http/route.js';
+import { mount, route, sendJson } from '../src/http/route.js';
 import { createLogger } from '../src/logger.js';
 
 function appSending(send: (res: Response) => void, checkResponses: boolean) {
@@ -44,6 +44,16 @@ describe('checkResponses', () => {
       expect(res.status).toBe(500);
       expect(JSON.stringify(res.body)).not.toContain('extra'); // the caller is told nothing of it
     }
+  });
+
+  it('holds the check endpoints\' answers (sendJson, not res.json) to the same schema', async () => {
+    const ok = await request(appSending((r) => sendJson(r, { ok: true }), true)).get('/thing');
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ ok: true });
+    const bad = await request(appSending((r) => sendJson(r, { ok: 'yes' }), true)).get('/thing');
+    expect(bad.status).toBe(500);
+    const unchecked = await request(appSending((r) => sendJson(r, { ok: 'yes' }), false)).get('/thing');
+    expect(unchecked.status).toBe(200);
   });
 
   it('fails a success status the route does not declare', async () => {

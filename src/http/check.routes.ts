@@ -5,7 +5,7 @@ import type { CheckInput } from '../domain/checks.js';
 import { bulkBodySchema, checkBodySchema, checkItemSchema } from './check.schemas.js';
 import { problems, toProblem, zodErrors, type Problem } from './problem.js';
 import { problemSchema } from './api.schemas.js';
-import { route, type RouteSpec } from './route.js';
+import { route, sendJson, type RouteSpec } from './route.js';
 import type { Services } from './services.js';
 import type { Metrics } from '../metrics.js';
 
@@ -37,7 +37,7 @@ export function checkRoutes(s: Services, metrics: Metrics): RouteSpec[] {
           throw err;
         }
         outcome(answer.allowed);
-        res.json({ allowed: answer.allowed, checkedAt: answer.checkedAt });
+        sendJson(res, { allowed: answer.allowed, checkedAt: answer.checkedAt });
       },
     }),
     route({
@@ -92,7 +92,7 @@ export function checkRoutes(s: Services, metrics: Metrics): RouteSpec[] {
             results[positions[j]!] = 'allowed' in r ? { allowed: r.allowed } : { error: toProblem(r.error).problem };
           });
         }
-        res.json({ results, checkedAt });
+        sendJson(res, { results, checkedAt });
       },
     }),
   ];
