@@ -64,3 +64,15 @@ export async function startServer(file: string, env: Record<string, string>): Pr
   });
   return child;
 }
+
+/** stops servers started here, once they are no longer measured (so they take no CPU or memory from what is) */
+export async function stopServers(list: Array<ChildProcess | undefined>): Promise<void> {
+  await Promise.all(
+    list.map(async (child) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await gone;
+    }),
+  );
+}
