@@ -3,7 +3,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import express, { type Response } from 'express';
 import request from 'supertest';
-import { sendJson } from '../src/http/route.js';
+import { ANSWER_BURST, sendJson } from '../src/http/route.js';
 
 const BODIES: unknown[] = [
   { allowed: true, checkedAt: 'GhUKEzE3NjQ1NjQ4MDAwMDAwMDAwMDA=' },
@@ -60,6 +60,18 @@ describe('sendJson', () => {
     await endOfTurn();
     expect(written).toEqual(['a {"allowed":true}', 'b {"allowed":false}', 'c {"allowed":true}']);
     expect(a.res.end).toHaveBeenCalledTimes(1);
+  });
+
+  it('a turn that makes many answers writes them in bursts of ANSWER_BURST, the rest at its end', async () => {
+    const written: number[] = [];
+    const made = ANSWER_BURST * 2 + 3;
+    for (let i = 0; i < made; i++) {
+      sendJson(fakeResponse(() => written.push(i)).asResponse, { allowed: true });
+      // the burst's last answer writes it, then and there
+      expect(written.length).toBe(Math.floor((i + 1) / ANSWER_BURST) * ANSWER_BURST);
+    }
+    await endOfTurn();
+    expect(written).toEqual(Array.from({ length: made }, (_, i) => i));
   });
 
   it('an answer that cannot be written (its connection went) holds back no other', async () => {

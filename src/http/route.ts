@@ -256,6 +256,12 @@ export function mount(router: Router, routes: RouteSpec[], prefix = '', options:
 
 /** answers made in this turn of the event loop, written together at its end (sendJson) */
 const unwritten: Array<{ res: Response; text: string }> = [];
+/**
+ * at most this many answers wait for one another: a turn that makes more writes them in bursts of
+ * this size as they come (a turn that read hundreds of requests would otherwise hold its first
+ * answer until it had made the last); 8 gave back most of the gain, 16 kept it (test/bench/NOTES.md)
+ */
+export const ANSWER_BURST = 16;
 
 function writeAnswers(): void {
   for (const { res, text } of unwritten.splice(0)) {
@@ -277,8 +283,8 @@ function writeAnswers(): void {
  *    callbacks of all the requests that arrived together have run: setImmediate), not each as it
  *    is made. Each write to a caller that is waiting wakes it; written in a burst, the first
  *    write wakes a caller that then finds the others ready, instead of being woken again after
- *    each request. An answer waits at most for the requests that arrived with it; a lone one,
- *    for nothing.
+ *    each request. An answer waits at most for the requests that arrived with it, and for no
+ *    more than ANSWER_BURST - 1 others; a lone one, for nothing.
  * In tests, the answer is first held to its declared schema (conformingJson).
  */
 export function sendJson(res: Response, body: unknown): void {
@@ -286,7 +292,9 @@ export function sendJson(res: Response, body: unknown): void {
   const text = JSON.stringify(body);
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(text));
-  if (unwritten.push({ res, text }) === 1) setImmediate(writeAnswers);
+  const waiting = unwritten.push({ res, text });
+  if (waiting === 1) setImmediate(writeAnswers);
+  else if (waiting >= ANSWER_BURST) writeAnswers();
 }
 
 /** answers a write: status, the consistency token in header and body */
