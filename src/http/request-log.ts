@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { maskSinLike } from '../domain/identifiers.js';
 import type { Logger } from '../logger.js';
+import type { Caller } from './auth.js';
 import type { Metrics } from '../metrics.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -24,7 +25,8 @@ interface Logged {
   child?: Logger;
   /** the route pattern, recorded by mount() (route.ts) */
   route?: string;
-  caller?: { keyId?: string };
+  /** the authenticated caller, recorded by admit (auth.ts) */
+  caller?: Caller;
 }
 
 /** the request's logger (with its request id), or `fallback` outside a logged request */

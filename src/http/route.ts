@@ -144,6 +144,11 @@ export interface MountOptions {
   checkResponses?: boolean;
 }
 
+/** where conformingJson leaves its check for sendJson's answers, which do not go through res.json */
+interface Conforming {
+  conform?: (body: unknown) => void;
+}
+
 function conformingJson(spec: RouteSpec, res: Response): void {
   const conform = (body: unknown) => {
     const declared = spec.responses[res.statusCode];
@@ -161,8 +166,7 @@ function conformingJson(spec: RouteSpec, res: Response): void {
     conform(body);
     return send(body);
   };
-  // sendJson's answers, which do not go through res.json
-  (res.locals as { conform?: (body: unknown) => void }).conform = conform;
+  (res.locals as Conforming).conform = conform;
 }
 
 /**
@@ -288,7 +292,7 @@ function writeAnswers(): void {
  * In tests, the answer is first held to its declared schema (conformingJson).
  */
 export function sendJson(res: Response, body: unknown): void {
-  (res.locals as { conform?: (body: unknown) => void }).conform?.(body);
+  (res.locals as Conforming).conform?.(body);
   const text = JSON.stringify(body);
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(text));
