@@ -16,7 +16,7 @@ export interface Caller {
 }
 
 /** who presents the request's API key; throws the 401 problem for a missing or unknown key */
-export function identify(keys: ApiKey[]): (req: Request) => Caller {
+function identify(keys: ApiKey[]): (req: Request) => Caller {
   const known = keys.map((k) => ({ digest: digest(k.secret), caller: { keyId: k.id, scopes: new Set(k.scopes) } }));
   return (req) => {
     const header = req.headers.authorization;
@@ -59,7 +59,7 @@ export function requireScope(res: Response, scope: Scope): void {
  * rate-limiter-flexible's in-memory limiter: one promise a request. (express-rate-limit, used
  * before, cost about 0.018 ms of CPU a request, an eighth of a cached check: test/bench/NOTES.md.)
  */
-export function limitPerKey(perMinute: number): RequestHandler {
+function limitPerKey(perMinute: number): RequestHandler {
   const limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
   const policy = `${perMinute};w=60`;
   const resetSeconds = (r: RateLimiterRes) => Math.max(0, Math.ceil(r.msBeforeNext / 1000));
