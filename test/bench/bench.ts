@@ -20,7 +20,8 @@
 // part's distinct checks, cycled), BENCH_DECK (4000 distinct
 // checks, cycled), BENCH_WARMUP (2: seconds per scenario of an unmeasured first round; 0: none),
 // BENCH_STRICT=1 (exit 1 when any row met an error: CI runs the harness so, 1 s per scenario),
-// BENCH_PIN=1 (the server part with SpiceDB and Postgres on a CPU of their own: pin.ts).
+// BENCH_PIN=1 (the server part with SpiceDB and Postgres on a CPU of their own: pin.ts),
+// BENCH_SERVER_ROUNDS (the server part's measured rounds; BENCH_ROUNDS when unset).
 // On Linux each row also gets the CPU it cost per request, by process (cpu.ts). The servers run
 // compiled, as npm start runs the service (servers.ts).
 import autocannon from 'autocannon';
@@ -38,6 +39,13 @@ import { pinServerSide, type Pinning } from './pin.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/**
+ * The server part's rounds. Its rows are slower (about 800 checks a second, every core busy) and
+ * noisier: on this 2-core machine one row's rate moves by ±15% from one 2-second stretch to the
+ * next, so one round's rac-authz / gateway ratio moves by about ±10%, and a run's median
+ * settles only with more rounds.
+ */
+const SERVER_ROUNDS = Number(process.env.BENCH_SERVER_ROUNDS ?? ROUNDS);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 /** seconds of the scenario being run: SECONDS, or WARMUP in the unmeasured first round */
 let duration = SECONDS;
@@ -45,13 +53,13 @@ let duration = SECONDS;
  * The rounds: first an unmeasured one of WARMUP seconds per scenario (JIT compilation of the
  * Node processes, connection pools: every scenario alike), then ROUNDS measured ones (round >= 0).
  */
-function* rounds(): Generator<number> {
+function* rounds(count = ROUNDS): Generator<number> {
   if (WARMUP > 0) {
     duration = WARMUP;
     yield -1;
   }
   duration = SECONDS;
-  for (let round = 0; round < ROUNDS; round++) yield round;
+  for (let round = 0; round < count; round++) yield round;
 }
 const keep = <T>(list: T[], value: T, round: number) => {
   if (round >= 0) list.push(value);
@@ -321,7 +329,7 @@ async function serverPart(): Promise<Record<string, Figure> | undefined> {
   } finally {
     pinning?.restore();
   }
-  // each round's rac-authz against the gateway measured just before it: the spread behind the median
+  // each round's rac-authz against the gateway measured next to it: the spread behind the median
   serverRoundRatios = runs.rac!.map((r, i) => round2(r.rps / runs.gateway![i]!.rps));
   return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
 }
@@ -329,15 +337,26 @@ async function serverPart(): Promise<Record<string, Figure> | undefined> {
 async function serverRounds(env: Record<string, string | undefined>, racPort: number, racChild: ChildProcess, runs: Record<string, Figure[]>) {
   const requests = spicedbRequests();
   const gatewayBodies = requests.map((r) => JSON.stringify(v1.CheckPermissionRequest.toJson(r)));
-  for (const round of rounds()) {
+  const gateway = async (round: number) =>
     keep(
       runs.gateway!,
       figure('SpiceDB HTTP gateway /v1/permissions/check', await cannon(env.SPICEDB_HTTP_GATEWAY!, '/v1/permissions/check', gatewayBodies, { authorization: `Bearer ${env.SPICEDB_TOKEN}` }, undefined, serverPlace)),
       round,
     );
-    keep(runs.rac!, await racRow('rac-authz POST /v1/check (server backend)', racPort, racChild, '/v1/check', serverBodies, 1, serverPlace), round);
+  const rac = async (round: number) => keep(runs.rac!, await racRow('rac-authz POST /v1/check (server backend)', racPort, racChild, '/v1/check', serverBodies, 1, serverPlace), round);
+  for (const round of rounds(SERVER_ROUNDS)) {
+    // The two rows of the target side by side, in turn first (gateway first in even rounds and the
+    // warm-up, rac-authz first in odd ones): whatever one row leaves behind for the next (SpiceDB's
+    // heap, Postgres's buffers) falls on each alike.
+    if (round % 2 === 0 || round < 0) {
+      await gateway(round);
+      await rac(round);
+    } else {
+      await rac(round);
+      await gateway(round);
+    }
     keep(runs.grpc!, await grpcLoop(env.SPICEDB_ENDPOINT!, env.SPICEDB_TOKEN!, requests, serverPlace), round);
-    process.stderr.write(round < 0 ? 'server warm-up round done\n' : `server round ${round + 1}/${ROUNDS} done\n`);
+    process.stderr.write(round < 0 ? 'server warm-up round done\n' : `server round ${round + 1}/${SERVER_ROUNDS} done\n`);
   }
 }
 
@@ -400,12 +419,12 @@ const batched = all.filter((f) => f.batch !== undefined);
 const batchLine = `single checks per coalesced bulk call, on average: ${batched.map((f) => `${f.scenario} ${f.batch}`).join('; ')}`;
 const pinLine = pinning ? `; server part with SpiceDB and Postgres on CPU ${pinning.spicedbCpus}, load and rac-authz on CPU ${pinning.restCpus} (BENCH_PIN)` : '';
 process.stdout.write(
-  `\n${CONNECTIONS} connections, ${SECONDS} s per scenario, median of ${ROUNDS} alternating rounds; rac-authz log level ${LOG_LEVEL}${pinLine}\n\n${table}\n${embedded ? `\n${cacheLine}\n` : ''}${server ? `\n${roundsLine}\n` : ''}${batched.length > 0 ? `\n${batchLine}\n` : ''}`,
+  `\n${CONNECTIONS} connections, ${SECONDS} s per scenario, median of ${ROUNDS} alternating rounds${server && SERVER_ROUNDS !== ROUNDS ? ` (server part: ${SERVER_ROUNDS})` : ''}; rac-authz log level ${LOG_LEVEL}${pinLine}\n\n${table}\n${embedded ? `\n${cacheLine}\n` : ''}${server ? `\n${roundsLine}\n` : ''}${batched.length > 0 ? `\n${batchLine}\n` : ''}`,
 );
 mkdirSync(`${root}.data/bench`, { recursive: true });
 writeFileSync(
   `${root}.data/bench/results.json`,
-  JSON.stringify({ date: new Date().toISOString(), logLevel: LOG_LEVEL, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, deck: DECK, serverDeck: SERVER_DECK, ...(pinning ? { pinned: { spicedb: pinning.spicedbCpus, rest: pinning.restCpus } } : {}), decisionCache: cacheCounts, figures: all, ratios, serverRoundRatios }, null, 2),
+  JSON.stringify({ date: new Date().toISOString(), logLevel: LOG_LEVEL, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, serverRounds: SERVER_ROUNDS, deck: DECK, serverDeck: SERVER_DECK, ...(pinning ? { pinned: { spicedb: pinning.spicedbCpus, rest: pinning.restCpus } } : {}), decisionCache: cacheCounts, figures: all, ratios, serverRoundRatios }, null, 2),
 );
 // BENCH_STRICT=1 (CI's smoke run): any row that met an error fails the run
 const failed = all.filter((f) => f.errors > 0);
