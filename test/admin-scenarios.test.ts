@@ -63,8 +63,13 @@ describe('registration', () => {
     expect(s.body).toMatchObject({ bn: f.bn, status: 'suspended' });
     expect(await view(f.seniorRep, 'individual', SIN)).toBe(false);
     expect(await view(f.owner, 'individual', SIN)).toBe(false);
-    // employee management is frozen
-    expect((await api.as(`rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/employees/NEWREP1`, { role: 'junior_rep' })).status).toBe(403);
+    // employee management is frozen: no new association of any role, owner included (an owner
+    // may manage the registration while suspended, but not make another owner then), no change
+    for (const role of ['junior_rep_limited', 'junior_rep', 'senior_rep', 'junior_admin', 'senior_admin', 'owner']) {
+      expect({ role, status: (await api.as(`rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/employees/NEWREP1`, { role })).status }).toEqual({ role, status: 403 });
+    }
+    expect((await api.as(`rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/employees/${f.seniorRep}`, { role: 'owner' })).status).toBe(403);
+    expect((await api.ok(200, `rep:${f.owner}`, 'get', `/v1/businesses/${f.bn}/employees`)).body.employees.map((e: { repId: string }) => e.repId)).not.toContain('NEWREP1');
     // nor may anyone but the owner lift it
     for (const who of [f.seniorAdmin, f.juniorAdmin, f.seniorRep]) {
       expect((await api.as(`rep:${who}`, 'post', `/v1/businesses/${f.bn}/unsuspend`)).status).toBe(403);

@@ -2,7 +2,10 @@
 // role it may associate. Which business function lets an actor associate each role:
 //   representatives (junior_rep_limited, junior_rep, senior_rep): associate_representatives
 //   administrators (junior_admin, senior_admin):                   associate_administrators
-//   owner: manage_registration, i.e. only an owner [decided: the spec names no function for it]
+//   owner: manage_registration, i.e. only an owner [decided: the spec names no function for it];
+//          and associate_administrators too (every owner in force holds it), since
+//          manage_registration holds while the registration is suspended (an owner must be able
+//          to lift it) but employee management is frozen then
 // An employee is every association it holds in the business: acting on the employee as a whole
 // (delete, disassociate, re-associate) needs the function for each role it holds, in the business
 // and in its BN groups (a group `member` holds the business role).
@@ -28,6 +31,9 @@ export function permissionsToChangeRole(base: BusinessFunction | undefined, from
   if (base) needed.add(base);
   if (from) needed.add(associationPermission(from));
   if (to) needed.add(associationPermission(to));
+  // a new association has no base function; the owner role's own (manage_registration) does not
+  // ask for an active registration, associate_administrators does
+  if (from === 'owner' || to === 'owner') needed.add('associate_administrators');
   return [...needed];
 }
 
