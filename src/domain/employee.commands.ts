@@ -4,7 +4,7 @@
 // writes once, with preconditions on the state it read.
 import { del, FRESHEST, touch, type AdminKit, type CommandContext } from './admin-kit.js';
 import { ConflictError, NotFoundError } from './errors.js';
-import { associationPermission, permissionsToActOn, permissionsToChangeRole, rolesHeld } from './escalation.js';
+import { associationPermissions, permissionsToActOn, permissionsToChangeRole, rolesHeld } from './escalation.js';
 import * as facts from './facts.js';
 import {
   collect,
@@ -58,7 +58,7 @@ export class EmployeeCommands {
     // associations reach: doing that acts on every role it holds (a BN-group administrator's too)
     const dropsPrivileges = role === 'junior_rep_limited' && target.privileges.length > 0;
     const needed = permissionsToChangeRole(base, target.role, role);
-    if (dropsPrivileges) needed.push(...rolesHeld(target.role, all.groups).map(associationPermission));
+    if (dropsPrivileges) needed.push(...rolesHeld(target.role, all.groups).flatMap(associationPermissions));
     const pre = [...(await this.kit.authorizeActor(actor, bn, [...new Set(needed)])), ...roleUnchanged(bn, repId, target.role)];
     if (dropsPrivileges) pre.push(...groupAssociationsUnchanged(bn, repId, all));
     if (target.role === 'owner' && role !== 'owner') pre.push(...(await this.anotherOwner(bn, repId)));

@@ -13,15 +13,16 @@
 import type { GroupRole } from './facts.js';
 import type { BusinessFunction, Role } from './permissions.js';
 
-export function associationPermission(role: Role): BusinessFunction {
+/** the business functions that let an actor give, change or take away `role` */
+export function associationPermissions(role: Role): BusinessFunction[] {
   switch (role) {
     case 'owner':
-      return 'manage_registration';
+      return ['manage_registration', 'associate_administrators'];
     case 'senior_admin':
     case 'junior_admin':
-      return 'associate_administrators';
+      return ['associate_administrators'];
     default:
-      return 'associate_representatives';
+      return ['associate_representatives'];
   }
 }
 
@@ -29,11 +30,7 @@ export function associationPermission(role: Role): BusinessFunction {
 export function permissionsToChangeRole(base: BusinessFunction | undefined, from: Role | undefined, to: Role | undefined): BusinessFunction[] {
   const needed = new Set<BusinessFunction>();
   if (base) needed.add(base);
-  if (from) needed.add(associationPermission(from));
-  if (to) needed.add(associationPermission(to));
-  // a new association has no base function; the owner role's own (manage_registration) does not
-  // ask for an active registration, associate_administrators does
-  if (from === 'owner' || to === 'owner') needed.add('associate_administrators');
+  for (const role of [from, to]) if (role) for (const p of associationPermissions(role)) needed.add(p);
   return [...needed];
 }
 
@@ -46,5 +43,5 @@ export function rolesHeld(business: Role | undefined, groups: ReadonlyArray<{ ro
 
 /** the business functions an actor needs to act on an employee holding `roles` as a whole */
 export function permissionsToActOn(base: BusinessFunction, roles: readonly Role[]): BusinessFunction[] {
-  return [...new Set<BusinessFunction>([base, ...roles.map(associationPermission)])];
+  return [...new Set<BusinessFunction>([base, ...roles.flatMap(associationPermissions)])];
 }

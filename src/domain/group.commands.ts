@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { del, FRESHEST, touch, type AdminKit, type CommandContext } from './admin-kit.js';
 import { ConflictError, NotFoundError } from './errors.js';
-import { associationPermission } from './escalation.js';
+import { associationPermissions } from './escalation.js';
 import * as facts from './facts.js';
 import {
   collect,
@@ -98,9 +98,7 @@ export class GroupCommands {
   /** associate a rep to the group: with its business role (no role given) or with a group role */
   async putEmployee(ctx: CommandContext, bn: string, groupId: string, repId: string, role: Exclude<Role, 'owner'> | undefined) {
     const current = await readGroupAssociation(this.kit.store, bn, groupId, repId, FRESHEST);
-    const guard = new Set<BusinessFunction>();
-    if (role) guard.add(associationPermission(role));
-    if (current && current !== 'member') guard.add(associationPermission(current));
+    const guard = new Set<BusinessFunction>([...(role ? associationPermissions(role) : []), ...(current && current !== 'member' ? associationPermissions(current) : [])]);
     const pre = await this.allowed(ctx, bn, [...guard]);
     await this.existing(bn, groupId);
     pre.push(mustExist(facts.group(bn, groupId)[1]!));
@@ -125,7 +123,7 @@ export class GroupCommands {
 
   async deleteEmployee(ctx: CommandContext, bn: string, groupId: string, repId: string) {
     const current = await readGroupAssociation(this.kit.store, bn, groupId, repId, FRESHEST);
-    const pre = await this.allowed(ctx, bn, current && current !== 'member' ? [associationPermission(current)] : []);
+    const pre = await this.allowed(ctx, bn, current && current !== 'member' ? associationPermissions(current) : []);
     const updates = GROUP_ROLES.map((r) => del(facts.groupAssociation(bn, groupId, repId, r)));
     const dropped = await this.privilegesLost(bn, groupId, repId, undefined, updates, pre);
     const token = await this.kit.write(ctx, 'group.employee.delete', `bn_group:${groupObject(bn, groupId).id}/rep:${repId}`, updates, pre, {
