@@ -51,7 +51,8 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 let duration = SECONDS;
 /**
  * The rounds: first an unmeasured one of WARMUP seconds per scenario (JIT compilation of the
- * Node processes, connection pools: every scenario alike), then ROUNDS measured ones (round >= 0).
+ * Node processes, connection pools: every scenario alike), then `count` measured ones (ROUNDS; the
+ * server part's, SERVER_ROUNDS), numbered from 0.
  */
 function* rounds(count = ROUNDS): Generator<number> {
   if (WARMUP > 0) {
