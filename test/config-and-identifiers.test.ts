@@ -168,6 +168,9 @@ describe('identifiers', () => {
     expect(repIdSchema.safeParse('A1B2C3').success).toBe(false);
     expect(repIdSchema.safeParse('A1B2C3DE').success).toBe(false);
     expect(repIdSchema.safeParse('A1B2C3É').success).toBe(false);
+    // letters that upper-case into A-Z (ſ → S, ı → I, ß → SS, ﬀ → FF) are not RepID characters:
+    // the grammar is tested on what the caller sent, not on its upper case
+    for (const s of ['ſrep001', 'ıREP001', 'abcdeß', 'ABCDEﬀ', 'ＡBCDEFG']) expect(repIdSchema.safeParse(s).success).toBe(false);
   });
 
   it('an individual id is a SIN or a 64-hex ref, told apart by shape', () => {

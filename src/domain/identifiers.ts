@@ -19,9 +19,10 @@ export function luhnValid(digits: string): boolean {
 // Messages never repeat the value: a rejected SIN must not come back in an error.
 export const repIdSchema = z
   .string()
-  .max(64, 'must be a RepID: 7 characters A-Z or 0-9')
+  // the grammar is tested before upper-casing: toUpperCase maps some other letters into A-Z
+  // (ſ to S, ı to I, ß to SS), which would make aliases of a RepID out of what is not one
+  .regex(/^[A-Za-z0-9]{7}$/, 'must be a RepID: 7 characters A-Z or 0-9')
   .transform((s) => s.toUpperCase())
-  .pipe(z.string().regex(/^[A-Z0-9]{7}$/, 'must be a RepID: 7 characters A-Z or 0-9'))
   .meta({ description: 'RepID: 7 characters A-Z or 0-9 (lower case is accepted and upper-cased)', example: 'A1B2C3D' });
 
 export const bnSchema = z
