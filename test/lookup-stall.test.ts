@@ -156,3 +156,43 @@ describe('a subject lookup (who can act for a client) that goes silent', () => {
     expect(asked()).toBe(1);
   });
 });
+
+describe('a relationship read (the state every admin command reads first) that goes silent', () => {
+  const rel = (id: string) =>
+    v1.ReadRelationshipsResponse.create({
+      relationship: { resource: { objectType: 'business', objectId: '123456789' }, relation: 'junior_rep', subject: { object: { objectType: 'rep', objectId: id }, optionalRelation: '' } },
+      afterResultCursor: { token: `after-${id}` },
+    });
+  function scriptedReads(script: Script) {
+    let cancelled = 0;
+    const api = { readRelationships: (_req: v1.ReadRelationshipsRequest, signal?: AbortSignal) => play(script, rel, signal, () => cancelled++) } as unknown as SpiceDbApi;
+    return { store: new SpiceDbStore('server', api, { readWaitMs: 100 }), cancelled: () => cancelled };
+  }
+  const read = async (store: SpiceDbStore, pauseMs = 0) => {
+    const out: string[] = [];
+    for await (const r of store.readRelationships({ resourceType: 'business', resourceId: '123456789' }, FULL)) {
+      out.push(r.subject.id);
+      if (pauseMs) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+    return out;
+  };
+
+  it('fails UNAVAILABLE once SpiceDB has sent nothing for the read wait (a server\'s SPICEDB_DEADLINE_MS), and the call is cancelled', async () => {
+    const { store, cancelled } = scriptedReads({ ids: ['R1'], then: 'silence' });
+    const started = Date.now();
+    const err = await read(store).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StoreUnavailableError);
+    expect((err as Error).message).toBe('ReadRelationships: SpiceDB sent nothing for 100 ms');
+    expect(cancelled()).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('a consumer that takes its time is not a stall', async () => {
+    const { store, cancelled } = scriptedReads({ ids: ['R1', 'R2', 'R3'], then: 'end' });
+    expect(await read(store, 250)).toEqual(['R1', 'R2', 'R3']);
+    expect(cancelled()).toBe(0);
+  });
+});

@@ -47,7 +47,7 @@ export async function startEmbedded(): Promise<SpiceDbApi> {
       del: (bytes) => writer(() => del(bytes)),
     }),
     // streaming calls go through the package's local gRPC proxy
-    readRelationships: (req) => streams.track(permissions.readRelationships(req)),
+    readRelationships: (req, signal) => streams.track(permissions.readRelationships(req), signal),
     lookupResources: (req, signal) => streams.track(permissions.lookupResources(req), signal),
     lookupSubjects: (req, signal) => streams.track(permissions.lookupSubjects(req), signal),
     readSchema: async () => (await schema.readSchema(v1.ReadSchemaRequest.create({}))).schemaText,

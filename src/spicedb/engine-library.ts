@@ -158,7 +158,7 @@ export async function startEngineLibrary(path: string, options: EngineOptions = 
       return res;
     },
     // a page after the first is asked as the first was (its cursor is bound to the same arguments)
-    readRelationships: (req) => afterClock(() => grpc.readRelationships(head(req))),
+    readRelationships: (req, signal) => afterClock(() => grpc.readRelationships(head(req), signal)),
     lookupResources: (req, signal) => afterClock(() => grpc.lookupResources(head(req), signal)),
     lookupSubjects: (req, signal) => afterClock(() => grpc.lookupSubjects(head(req), signal)),
     close: async () => {

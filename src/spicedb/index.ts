@@ -24,7 +24,8 @@ export type StoreConfig = { backend: 'embedded'; library?: string; dispatchCache
 export async function connectStore(config: StoreConfig): Promise<AuthzStore> {
   const api =
     config.backend === 'server' ? connectServer(config) : config.library ? await startEngineLibrary(config.library, { dispatchCache: config.dispatchCache }) : await startEmbedded();
-  return new SpiceDbStore(config.backend, api);
+  // a server's reads wait for SpiceDB no longer than its calls' deadline
+  return new SpiceDbStore(config.backend, api, config.backend === 'server' ? { readWaitMs: config.deadlineMs } : {});
 }
 
 /** Opens the backend and loads the schema into it. */

@@ -78,8 +78,9 @@ export function connectServer(o: ServerOptions): SpiceDbApi {
     checkBulkPermissions: (req) => p.checkBulkPermissions(req),
     writeRelationships: (req) => p.writeRelationships(req),
     deleteRelationships: (req) => p.deleteRelationships(req),
-    // A stream may legitimately run long: its deadline is generous, and its consumer bounds it.
-    readRelationships: (req) => streams.track(client.readRelationships(req, { deadline: Date.now() + STREAM_DEADLINE_MS })),
+    // A stream may legitimately run long (a slow consumer): its deadline is generous, and the store
+    // bounds each wait for SpiceDB's next message instead (spicedb-store.ts).
+    readRelationships: (req, signal) => streams.track(client.readRelationships(req, { deadline: Date.now() + STREAM_DEADLINE_MS }), signal),
     lookupResources: (req, signal) => streams.track(client.lookupResources(req, { deadline: Date.now() + STREAM_DEADLINE_MS }), signal),
     lookupSubjects: (req, signal) => streams.track(client.lookupSubjects(req, { deadline: Date.now() + STREAM_DEADLINE_MS }), signal),
     readSchema: async () => (await p.readSchema(v1.ReadSchemaRequest.create({}))).schemaText,

@@ -7,8 +7,8 @@ export interface SpiceDbApi {
   checkBulkPermissions(req: v1.CheckBulkPermissionsRequest): Promise<v1.CheckBulkPermissionsResponse>;
   writeRelationships(req: v1.WriteRelationshipsRequest): Promise<v1.WriteRelationshipsResponse>;
   deleteRelationships(req: v1.DeleteRelationshipsRequest): Promise<v1.DeleteRelationshipsResponse>;
-  /** streamed: the caller consumes relationships as they arrive */
-  readRelationships(req: v1.ReadRelationshipsRequest): AsyncIterable<v1.ReadRelationshipsResponse>;
+  /** streamed: the caller consumes relationships as they arrive; `signal` cancels the call */
+  readRelationships(req: v1.ReadRelationshipsRequest, signal?: AbortSignal): AsyncIterable<v1.ReadRelationshipsResponse>;
   /** `signal` cancels the call */
   lookupResources(req: v1.LookupResourcesRequest, signal?: AbortSignal): AsyncIterable<v1.LookupResourcesResponse>;
   /** `signal` cancels the call */

@@ -75,6 +75,11 @@ function toTraceNode(t: DebugTrace): TraceNode {
 export interface SpiceDbStoreOptions {
   /** how long a lookup stream may send nothing before it is asked again (tests shorten it) */
   lookupStallMs?: number;
+  /**
+   * how long a read (one page of ReadRelationships) may wait for SpiceDB's next message before it
+   * fails UNAVAILABLE: a server's SPICEDB_DEADLINE_MS; READ_WAIT_MS otherwise
+   */
+  readWaitMs?: number;
   /** relationships one ReadRelationships call returns at most (tests shorten it) */
   readPage?: number;
 }
@@ -86,8 +91,10 @@ export interface SpiceDbStoreOptions {
  * export at a few hundred thousand relationships).
  */
 const READ_PAGE = 1000;
+/** the embedded engines' wait for a read's next message (their checks' fixed deadline) */
+const READ_WAIT_MS = 30_000;
 
-/** a lookup stream that sent nothing for the stall limit */
+/** a lookup or read stream that sent nothing for its limit */
 class LookupStalled extends Error {}
 
 /** the iterator's next result, or LookupStalled (then `onStall` is called) once `ms` pass without one */
@@ -112,6 +119,7 @@ async function nextWithin<T>(it: AsyncIterator<T>, ms: number, onStall: () => vo
 export class SpiceDbStore implements AuthzStore {
   private readonly lookupStallMs: number;
   private readonly readPage: number;
+  private readonly readWaitMs: number;
 
   constructor(
     readonly kind: 'embedded' | 'server',
@@ -120,6 +128,7 @@ export class SpiceDbStore implements AuthzStore {
   ) {
     this.lookupStallMs = options.lookupStallMs ?? LOOKUP_STALL_MS;
     this.readPage = options.readPage ?? READ_PAGE;
+    this.readWaitMs = options.readWaitMs ?? READ_WAIT_MS;
   }
 
   async check(query: CheckQuery, consistency: Consistency): Promise<CheckAnswer> {
@@ -312,14 +321,28 @@ export class SpiceDbStore implements AuthzStore {
         ...(cursor ? { optionalCursor: cursor } : {}),
       });
       let read = 0;
+      // each wait for SpiceDB's next message is bounded (a SpiceDB that accepts the call but never
+      // answers fails it UNAVAILABLE, as a unary call's deadline would); the consumer's own time
+      // between relationships is not
+      const cancel = new AbortController();
+      const it = this.api.readRelationships(req, cancel.signal)[Symbol.asyncIterator]();
       try {
-        for await (const item of this.api.readRelationships(req)) {
+        for (;;) {
+          const r = await nextWithin(it, this.readWaitMs, () => cancel.abort());
+          if (r.done) break;
           read++;
-          cursor = item.afterResultCursor;
-          if (item.relationship) yield rq.fromRelationship(item.relationship);
+          cursor = r.value.afterResultCursor;
+          if (r.value.relationship) yield rq.fromRelationship(r.value.relationship);
         }
       } catch (err) {
-        throw toDomainError(err, 'ReadRelationships');
+        if (!(err instanceof LookupStalled)) throw toDomainError(err, 'ReadRelationships');
+        const failed = new StoreUnavailableError(`ReadRelationships: SpiceDB sent nothing for ${this.readWaitMs} ms`);
+        failed.cause = err;
+        throw failed;
+      } finally {
+        // let go of the stream: needed when the consumer stopped early, a no-op after its end
+        cancel.abort();
+        void Promise.resolve(it.return?.()).catch(() => undefined);
       }
       if (read < this.readPage || !cursor) return;
     }
