@@ -228,6 +228,26 @@ describe('BN groups', () => {
     expect(await view(f.seniorRep, 'trust', 'T00000001')).toBe(false);
     expect(await view(f.seniorRep, 'trust', 'T00000002')).toBe(false);
   });
+
+  it('a batch of up to 1000: the write always holds the actor\'s standing and every client\'s group state, or is refused whole (409, saying how many fit)', async () => {
+    const f = await firm();
+    const o = `rep:${f.owner}`;
+    const clients = Array.from({ length: 1000 }, (_, i) => ({ type: 'trust' as const, id: `T${String(20000000 + i)}` }));
+    const rels = clients.flatMap((c) => facts.businessAuthorization({ type: c.type, key: c.id }, f.bn, 1));
+    for (let i = 0; i < rels.length; i += 1000) await t.store.write(rels.slice(i, i + 1000).map((relationship) => ({ operation: 'touch' as const, relationship })));
+    const gid = (await api.ok(201, o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Many' })).body.groupId;
+    const all = await api.as(o, 'post', `/v1/businesses/${f.bn}/groups/${gid}/clients`, { clients });
+    expect(all.status).toBe(409);
+    const fits = Number(/send at most (\d+) clients at once/.exec(all.body.detail)?.[1]);
+    // the actor's standing takes a handful of conditions: the rest is one per client
+    expect(fits).toBeGreaterThan(990);
+    expect(fits).toBeLessThan(1000);
+    expect(await view(f.seniorRep, 'trust', clients[0]!.id)).toBe(true); // nothing was fenced
+    const ok = await api.ok(200, o, 'post', `/v1/businesses/${f.bn}/groups/${gid}/clients`, { clients: clients.slice(0, fits) });
+    expect(ok.body.assigned).toBe(fits);
+    expect(await view(f.seniorRep, 'trust', clients[fits - 1]!.id)).toBe(false);
+    expect(await view(f.seniorRep, 'trust', clients[fits]!.id)).toBe(true);
+  }, 60_000);
 });
 
 describe('an employee is every association it holds in the business (business and BN groups)', () => {
@@ -365,6 +385,46 @@ describe('an employee is every association it holds in the business (business an
     const { f, path } = await fenced('junior_rep_limited');
     expect((await api.as(`rep:${f.seniorAdmin}`, 'put', `${path}/privileges/mail`)).status).toBe(409);
     expect((await api.as(`rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/employees/NOBODY9/disassociate`)).status).toBe(404);
+  }, 30_000);
+
+  it('deleting a group deletes its associations with their privileges: an employee left with none (or only the limited role) keeps no privilege to bring into a new association', async () => {
+    const { f, o, rep, gid, path } = await fenced('junior_rep');
+    await api.ok(201, `rep:${f.seniorAdmin}`, 'put', `${path}/privileges/individual_clients`);
+    // a second group, where the rep holds the limited role only
+    const g2 = (await api.ok(201, o, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Limited' })).body.groupId as string;
+    await api.ok(201, o, 'put', `/v1/businesses/${f.bn}/groups/${g2}/employees/${rep}`, { role: 'junior_rep_limited' });
+    const employee = async () => ((await api.ok(200, o, 'get', `/v1/businesses/${f.bn}/employees`)).body.employees as Array<{ repId: string }>).find((e) => e.repId === rep);
+    expect(await employee()).toMatchObject({ privileges: ['individual_clients'] });
+    await api.ok(204, o, 'delete', `/v1/businesses/${f.bn}/groups/${gid}`);
+    // left with the limited role only: it can never hold a privilege
+    expect(await employee()).toMatchObject({ role: null, privileges: [], groups: [{ groupId: g2, role: 'junior_rep_limited' }] });
+    await api.ok(204, o, 'delete', `/v1/businesses/${f.bn}/groups/${g2}`);
+    expect(await employee()).toBeUndefined();
+    // a junior administrator associating the rep again gives a new association, without privileges
+    const put = await api.ok(201, `rep:${f.juniorAdmin}`, 'put', path, { role: 'junior_rep' });
+    expect(put.body).toMatchObject({ role: 'junior_rep', privileges: [] });
+    const sin = '287000004'; // a client of this test's own
+    await authorize('individual', sin, f.bn);
+    expect(await api.check({ rep, permission: 'list', client: { type: 'individual', id: sin } })).toBe(false);
+    expect(await view(rep, 'individual', sin)).toBe(true);
+  }, 30_000);
+
+  it('a new association starts without privileges, even where an earlier one left some behind (an interrupted clean-up, an import)', async () => {
+    const f = await firm();
+    const rep = `LEFT${f.bn.slice(-3)}`;
+    // a privilege with no association: what an interrupted clean-up or an old import leaves
+    await t.store.write([{ operation: 'touch', relationship: facts.privilege(f.bn, rep, 'trust_clients') }]);
+    const put = await api.ok(201, `rep:${f.juniorAdmin}`, 'put', `/v1/businesses/${f.bn}/employees/${rep}`, { role: 'junior_rep' });
+    expect(put.body).toMatchObject({ role: 'junior_rep', privileges: [] });
+    const listed = ((await api.ok(200, `rep:${f.owner}`, 'get', `/v1/businesses/${f.bn}/employees`)).body.employees as Array<{ repId: string }>).find((e) => e.repId === rep);
+    expect(listed).toMatchObject({ privileges: [] });
+    // the same through a group association
+    const rep2 = `LEFU${f.bn.slice(-3)}`;
+    await t.store.write([{ operation: 'touch', relationship: facts.privilege(f.bn, rep2, 'trust_clients') }]);
+    const gid = (await api.ok(201, `rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'G' })).body.groupId as string;
+    await api.ok(201, `rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/groups/${gid}/employees/${rep2}`, { role: 'junior_rep' });
+    const listed2 = ((await api.ok(200, `rep:${f.owner}`, 'get', `/v1/businesses/${f.bn}/employees`)).body.employees as Array<{ repId: string }>).find((e) => e.repId === rep2);
+    expect(listed2).toMatchObject({ privileges: [] });
   }, 30_000);
 });
 

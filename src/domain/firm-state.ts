@@ -77,6 +77,17 @@ export const mayHoldPrivileges = (a: { business: { role?: Role }; groups: Readon
 export const groupAssociationsUnchanged = (bn: string, repId: string, a: Associations): Precondition[] =>
   a.groups.map((g) => mustExist(facts.groupAssociation(bn, g.groupId, repId, g.role)));
 
+/**
+ * preconditions: the rep holds no association in any group of the business (the groups read
+ * now); with roleUnchanged(…, undefined), that it holds no association in the business at all
+ */
+export async function noGroupAssociation(store: AuthzStore, bn: string, repId: string, consistency: Consistency): Promise<Precondition[]> {
+  return (await readGroupIds(store, bn, consistency)).map((groupId) => {
+    const g = groupObject(bn, groupId);
+    return { operation: 'mustNotMatch', filter: { resourceType: g.type, resourceId: g.id, subject: { type: 'rep', id: repId } } };
+  });
+}
+
 /** preconditions: the employee still has exactly the role read (or none) */
 export function roleUnchanged(bn: string, repId: string, role: Role | undefined): Precondition[] {
   return role ? [mustExist(facts.role(bn, repId, role))] : ROLES.map((r) => mustNotExist(facts.role(bn, repId, r)));

@@ -9,7 +9,9 @@ import * as facts from './facts.js';
 import {
   collect,
   groupAssociationsUnchanged,
+  isAssociated,
   mayHoldPrivileges,
+  noGroupAssociation,
   mustExist,
   mustNotExist,
   readAssociations,
@@ -84,6 +86,13 @@ export class GroupCommands {
       const fence = facts.group(bn, groupId).filter((r) => r.relation === 'fence').map(mustNotExist);
       return { token: await this.kit.write(ctx, 'group.delete', target, [], [...pre, ...fence], { before: null, after: null }) };
     }
+    // the reps associated to the group: deleting an association deletes its privileges, so those
+    // left with no association that may hold one lose theirs (below)
+    const reps = new Set(
+      (await collect(this.kit.store.readRelationships({ resourceType: obj.type, resourceId: obj.id, subject: { type: 'rep' } }, FRESHEST)))
+        .map((r) => r.subject.id)
+        .filter((id) => id !== '*'),
+    );
     const updates = facts.group(bn, groupId).map(del);
     if (g.name !== undefined) updates.push(del({ resource: obj, relation: 'name', subject: nameObject(g.name) }));
     const token = await this.kit.write(ctx, 'group.delete', target, updates, pre, {
@@ -92,7 +101,32 @@ export class GroupCommands {
     });
     await this.kit.cleanUp(ctx, 'group.delete', target, { resourceType: obj.type, resourceId: obj.id });
     await this.kit.cleanUp(ctx, 'group.delete', target, { resourceType: 'authorization', relation: 'group', subject: { type: obj.type, id: obj.id } });
-    return { token };
+    // the token answered is the newest write's, so that a read at it sees the privileges gone
+    let newest = token;
+    for (const repId of reps) newest = (await this.dropStrandedPrivileges(ctx, bn, repId, target)) ?? newest;
+    return { token: newest };
+  }
+
+  /**
+   * After a group's associations went: the rep's privileges go too if no association it still
+   * holds may hold one (none left, or only the limited role), in a write that requires its
+   * associations to be those read; a concurrent change to them makes it read and decide again.
+   */
+  private async dropStrandedPrivileges(ctx: CommandContext, bn: string, repId: string, target: string): Promise<string | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const all = await readAssociations(this.kit.store, bn, repId, FRESHEST);
+      if (all.business.privileges.length === 0 || mayHoldPrivileges(all)) return undefined;
+      const pre = [...roleUnchanged(bn, repId, all.business.role), ...groupAssociationsUnchanged(bn, repId, all)];
+      if (!isAssociated(all)) pre.push(...(await noGroupAssociation(this.kit.store, bn, repId, FRESHEST)));
+      try {
+        return await this.kit.write(ctx, 'group.delete', `${target}/rep:${repId}`, PRIVILEGES.map((p) => del(facts.privilege(bn, repId, p))), pre, {
+          before: { privileges: all.business.privileges },
+          after: { privilegesRemoved: all.business.privileges },
+        });
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt === 3) throw err;
+      }
+    }
   }
 
   /** associate a rep to the group: with its business role (no role given) or with a group role */
@@ -144,9 +178,13 @@ export class GroupCommands {
     if (all.business.privileges.length === 0) return [];
     const groups = all.groups.filter((g) => g.groupId !== groupId);
     if (wanted) groups.push({ groupId, role: wanted });
-    if (mayHoldPrivileges({ business: all.business, groups })) return [];
+    // a new association starts without privileges: any found with no association are left behind
+    // (an interrupted clean-up, an import), and no one assigned them to this one
+    const fresh = !isAssociated(all);
+    if (!fresh && mayHoldPrivileges({ business: all.business, groups })) return [];
     updates.push(...PRIVILEGES.map((p) => del(facts.privilege(bn, repId, p))));
     pre.push(...roleUnchanged(bn, repId, all.business.role), ...groupAssociationsUnchanged(bn, repId, all));
+    if (fresh) pre.push(...(await noGroupAssociation(this.kit.store, bn, repId, FRESHEST)));
     return all.business.privileges;
   }
 
@@ -187,12 +225,13 @@ export class GroupCommands {
       const shown = positions.slice(0, 10).join(', ') + (positions.length > 10 ? ', …' : '');
       throw new ConflictError(`${unauthorized.size} client(s) have not authorized business ${bn} (positions ${shown})`);
     }
-    // Each client's group assignment must still be the one read (a concurrent fencing into another
-    // group would otherwise leave the client in two, reachable by both groups' employees): the
-    // groups read still hold it, or it is in none. Then the actor's standing, then each client's
-    // authorization of the business, as many as the engine's limit of preconditions per write
-    // allows, in that order: a big batch (over about 495 clients) keeps the assignments' and the
-    // actor's, and its clients' authorizations were checked, fully consistent, just above.
+    // The write's preconditions, within the engine's limit per write, in this order: the actor's
+    // standing and the group's existence (never left out); each client's group assignment, which
+    // must still be the one read (a concurrent fencing into another group would otherwise leave
+    // the client in two, reachable by both groups' employees): the groups read still hold it, or
+    // it is in none (never left out either: a batch for which they do not all fit is refused
+    // whole); then each client's authorization of the business, as many as fit (they were all
+    // checked, fully consistent, just above).
     const groupState: Precondition[] = [];
     const authorized: Precondition[] = [];
     const updates: RelationshipUpdate[] = [];
@@ -207,10 +246,16 @@ export class GroupCommands {
       else groupState.push(...current.map((g) => mustExist(facts.clientInGroup(client, bn, g))));
       authorized.push(clientAuthorized(client, bn));
     }
-    const pre = [...groupState, ...actorPre, ...authorized].slice(0, MAX_PRECONDITIONS_PER_WRITE);
     if (updates.length > MAX_UPDATES_PER_WRITE) {
       throw new ConflictError(`moving these clients takes ${updates.length} changes, over the ${MAX_UPDATES_PER_WRITE} one atomic write allows; send fewer clients`);
     }
+    const required = [...actorPre, ...groupState];
+    if (required.length > MAX_PRECONDITIONS_PER_WRITE) {
+      throw new ConflictError(
+        `fencing these ${unique.length} clients takes ${required.length} conditions on the state read, over the ${MAX_PRECONDITIONS_PER_WRITE} one atomic write allows; send at most ${MAX_PRECONDITIONS_PER_WRITE - actorPre.length} clients at once`,
+      );
+    }
+    const pre = [...required, ...authorized].slice(0, MAX_PRECONDITIONS_PER_WRITE);
     const token = await this.kit.write(ctx, 'group.clients.assign', `bn_group:${groupObject(bn, groupId).id}`, updates, pre, {
       after: { assigned: unique.length },
     });
