@@ -9,7 +9,7 @@ import { exportRelationships, importRelationships, MAX_LINE } from '../domain/ba
 import type { Caller } from './auth.js';
 import { route, sendWrite, type RouteSpec } from './route.js';
 import { logOf } from './request-log.js';
-import { boundedLines, writeChunk } from './stream.js';
+import { boundedLines, CallerGone, writeChunk } from './stream.js';
 import type { AuthzStore } from '../domain/store-port.js';
 
 export function backupRoutes(store: AuthzStore, audit: AuditSink): RouteSpec[] {
@@ -31,8 +31,12 @@ export function backupRoutes(store: AuthzStore, audit: AuditSink): RouteSpec[] {
           for (let n = await lines.next(); !n.done; n = await lines.next()) await writeChunk(res, n.value);
           res.end();
         } catch (err) {
+          if (err instanceof CallerGone) return void logOf(res)?.info('caller closed the connection mid-stream');
           logOf(res)?.error({ err, cause: (err as Error).cause }, 'export failed mid-stream');
           res.destroy(err as Error); // cut short: the caller must not take it for a whole backup
+        } finally {
+          // let go of the read (its SpiceDB stream is cancelled), a no-op after its end
+          await lines.return?.();
         }
       },
     }),

@@ -7,7 +7,7 @@ import { repIdSchema } from '../domain/identifiers.js';
 import { clientParams, clientRepsQuery, clientsPageResponse, repClientsQuery, repsResponse } from './api.schemas.js';
 import { route, type RouteSpec } from './route.js';
 import { logOf } from './request-log.js';
-import { writeChunk } from './stream.js';
+import { CallerGone, writeChunk } from './stream.js';
 import type { Services } from './services.js';
 
 export function lookupRoutes(s: Services): RouteSpec[] {
@@ -52,6 +52,8 @@ export function lookupRoutes(s: Services): RouteSpec[] {
           res.end(`],"nextCursor":${JSON.stringify(next)}}`);
         } catch (err) {
           if (!started) throw err;
+          // the caller went away: the lookup has stopped (its stream cancelled), nothing failed
+          if (err instanceof CallerGone) return void logOf(res)?.info('caller closed the connection mid-stream');
           // headers are out: cut the response so the caller cannot mistake it for a whole page
           logOf(res)?.error({ err, cause: (err as Error).cause }, 'lookup failed mid-stream');
           res.destroy(err as Error);

@@ -4,8 +4,33 @@
 import type { Request, Response } from 'express';
 import { StringDecoder } from 'node:string_decoder';
 
+/** the caller closed its connection before the whole answer was written */
+export class CallerGone extends Error {
+  constructor() {
+    super('the caller closed the connection before the answer was whole');
+  }
+}
+
+/**
+ * Writes a chunk, waiting for the socket to drain when its buffer is full; fails with CallerGone
+ * once the caller's connection is closed (a closed socket never drains: without this, the
+ * writer, and the SpiceDB stream it reads from, would wait for good).
+ */
 export async function writeChunk(res: Response, chunk: string): Promise<void> {
-  if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve));
+  if (res.destroyed || res.socket?.destroyed) throw new CallerGone();
+  if (res.write(chunk)) return;
+  await new Promise<void>((resolve, reject) => {
+    const settle = (gone: boolean) => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      if (gone) reject(new CallerGone());
+      else resolve();
+    };
+    const onDrain = () => settle(false);
+    const onClose = () => settle(true);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
 }
 
 /**
