@@ -426,6 +426,24 @@ describe('an employee is every association it holds in the business (business an
     const listed2 = ((await api.ok(200, `rep:${f.owner}`, 'get', `/v1/businesses/${f.bn}/employees`)).body.employees as Array<{ repId: string }>).find((e) => e.repId === rep2);
     expect(listed2).toMatchObject({ privileges: [] });
   }, 30_000);
+
+  it('privileges found on an employee whose every role is the limited one are left behind too: a role change away from it starts without them', async () => {
+    const f = await firm();
+    const rep = `LIMB${f.bn.slice(-3)}`;
+    await api.ok(201, `rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/employees/${rep}`, { role: 'junior_rep_limited' });
+    // what an import can write beside it (the import checks each line, not the employee's whole state)
+    await t.store.write([{ operation: 'touch', relationship: facts.privilege(f.bn, rep, 'individual_clients') }]);
+    const put = await api.ok(200, `rep:${f.juniorAdmin}`, 'put', `/v1/businesses/${f.bn}/employees/${rep}`, { role: 'junior_rep' });
+    expect(put.body).toMatchObject({ role: 'junior_rep', privileges: [] });
+    // the same with a group association of the limited role alone
+    const rep2 = `LIMC${f.bn.slice(-3)}`;
+    const gid = (await api.ok(201, `rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'G' })).body.groupId as string;
+    await api.ok(201, `rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/groups/${gid}/employees/${rep2}`, { role: 'junior_rep_limited' });
+    await t.store.write([{ operation: 'touch', relationship: facts.privilege(f.bn, rep2, 'individual_clients') }]);
+    await api.ok(200, `rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/groups/${gid}/employees/${rep2}`, { role: 'junior_rep' });
+    const listed = ((await api.ok(200, `rep:${f.owner}`, 'get', `/v1/businesses/${f.bn}/employees`)).body.employees as Array<{ repId: string }>).find((e) => e.repId === rep2);
+    expect(listed).toMatchObject({ privileges: [], groups: [{ groupId: gid, role: 'junior_rep' }] });
+  }, 30_000);
 });
 
 describe('client authorizations', () => {

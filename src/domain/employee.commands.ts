@@ -67,14 +67,15 @@ export class EmployeeCommands {
     const updates: RelationshipUpdate[] = [];
     if (target.role && target.role !== role) updates.push(del(facts.role(bn, repId, target.role)));
     updates.push(touch(facts.role(bn, repId, role)));
-    // the limited role can never hold a privilege: a change to it drops them, in the same write;
-    // and a new association starts without any (deleting one deletes its privileges, so any found
-    // with no association are an interrupted clean-up's or an import's, and no one assigned them
-    // to this association), the rep's having none in any group still holding at write time
-    const fresh = !isAssociated(all) && target.privileges.length > 0;
-    if (fresh) pre.push(...(await noGroupAssociation(this.kit.store, bn, repId, FRESHEST)));
-    const privileges = role === 'junior_rep_limited' || fresh ? [] : target.privileges;
-    if (role === 'junior_rep_limited' || fresh) for (const p of PRIVILEGES) updates.push(del(facts.privilege(bn, repId, p)));
+    // the limited role can never hold a privilege: a change to it drops them, in the same write.
+    // And privileges found where no association may hold them (none at all, or the limited role
+    // only) are left behind (an interrupted clean-up, an import): nobody with assign_privileges
+    // gave them to the role this write gives, so they go in it too, the rep's group associations
+    // still being those read (or none) at the write
+    const stale = !mayHoldPrivileges(all) && target.privileges.length > 0;
+    if (stale) pre.push(...(isAssociated(all) ? groupAssociationsUnchanged(bn, repId, all) : await noGroupAssociation(this.kit.store, bn, repId, FRESHEST)));
+    const privileges = role === 'junior_rep_limited' || stale ? [] : target.privileges;
+    if (role === 'junior_rep_limited' || stale) for (const p of PRIVILEGES) updates.push(del(facts.privilege(bn, repId, p)));
     const after = { ...target, role, privileges };
     const token = await this.kit.write(ctx, 'employee.put', `business:${bn}/rep:${repId}`, updates, pre, {
       before: target.role ? view(target) : null,

@@ -178,13 +178,13 @@ export class GroupCommands {
     if (all.business.privileges.length === 0) return [];
     const groups = all.groups.filter((g) => g.groupId !== groupId);
     if (wanted) groups.push({ groupId, role: wanted });
-    // a new association starts without privileges: any found with no association are left behind
-    // (an interrupted clean-up, an import), and no one assigned them to this one
-    const fresh = !isAssociated(all);
-    if (!fresh && mayHoldPrivileges({ business: all.business, groups })) return [];
+    // privileges found where no association may hold them (none at all, or the limited role only)
+    // are left behind (an interrupted clean-up, an import), and nobody assigned them to this one
+    const stale = !mayHoldPrivileges(all);
+    if (!stale && mayHoldPrivileges({ business: all.business, groups })) return [];
     updates.push(...PRIVILEGES.map((p) => del(facts.privilege(bn, repId, p))));
     pre.push(...roleUnchanged(bn, repId, all.business.role), ...groupAssociationsUnchanged(bn, repId, all));
-    if (fresh) pre.push(...(await noGroupAssociation(this.kit.store, bn, repId, FRESHEST)));
+    if (!isAssociated(all)) pre.push(...(await noGroupAssociation(this.kit.store, bn, repId, FRESHEST)));
     return all.business.privileges;
   }
 
