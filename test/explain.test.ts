@@ -163,3 +163,21 @@ describe('a trace SpiceDB answered partly from its cache', () => {
     expect(e.because).toEqual(['OWNEREX is owner of business 444555666', 'SpiceDB took is_operating of business 444555666 from its cache (the facts under it are not listed)']);
   });
 });
+
+describe('the reasons and the answer describe one state', () => {
+  it('every read behind the reasons is at the exact revision the answer was computed at', async () => {
+    const { ExplainService } = await import('../src/domain/explain.js');
+    const { CheckService } = await import('../src/domain/checks.js');
+    const asked: unknown[] = [];
+    const store = {
+      checkWithTrace: async () => ({ allowed: true, checkedAt: 'answered-here', trace: undefined }),
+      readRelationships: async function* (_f: unknown, consistency: unknown) {
+        asked.push(consistency);
+      },
+    } as unknown as AuthzStore;
+    const service = new ExplainService(store, new CheckService(store, (s: string) => s));
+    await service.explain({ rep: 'SREP001', permission: 'view', client: { type: 'trust', id: 'T10000001' } }, { kind: 'minimizeLatency' });
+    expect(asked.length).toBe(3); // the rep's roles, its groups, the client's grants
+    expect(asked.every((c) => JSON.stringify(c) === JSON.stringify({ kind: 'atExactSnapshot', token: 'answered-here' }))).toBe(true);
+  });
+});

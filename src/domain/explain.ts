@@ -57,6 +57,8 @@ export class ExplainService {
 
   async explain(input: CheckInput, consistency: Consistency): Promise<Explanation> {
     const answer = await this.store.checkWithTrace(this.checks.toQuery(input), consistency);
+    // the reasons are read at the revision the answer was computed at, so they describe its state
+    const at: Consistency = answer.checkedAt ? { kind: 'atExactSnapshot', token: answer.checkedAt } : consistency;
     const rep = input.rep;
     // Only what concerns the rep: the businesses it holds a role in (or a BN-group association
     // in, as SpiceDB holds them), the business the caller named, and the client's grants to those and to the rep itself.
@@ -65,9 +67,9 @@ export class ExplainService {
     // list of authorizations, which the API gives the client alone.
     const mine = new Set<string>('business' in input ? [input.business] : []);
     const subject = { type: 'rep', id: rep };
-    for await (const r of this.store.readRelationships({ resourceType: 'business', subject }, consistency)) if (isRole(r.relation)) mine.add(r.resource.id);
-    for await (const r of this.store.readRelationships({ resourceType: 'bn_group', subject }, consistency)) mine.add(groupOf(r.resource.id).bn);
-    const grants = (await this.grantsOf(input, consistency)).filter((g) => (g.rep ? g.rep === rep : mine.has(g.business!)));
+    for await (const r of this.store.readRelationships({ resourceType: 'business', subject }, at)) if (isRole(r.relation)) mine.add(r.resource.id);
+    for await (const r of this.store.readRelationships({ resourceType: 'bn_group', subject }, at)) mine.add(groupOf(r.resource.id).bn);
+    const grants = (await this.grantsOf(input, at)).filter((g) => (g.rep ? g.rep === rep : mine.has(g.business!)));
     const because = new Set<string>();
     const grantText = (g: Grant) =>
       `${g.business ? `business ${g.business}` : `${g.rep} directly`} at level ${g.level}, ${g.expiresAt ? `until ${g.expiresAt.toISOString()}` : 'with no expiry'}`;
