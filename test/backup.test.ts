@@ -120,8 +120,12 @@ describe('export and import', () => {
     const cut = await importing(`${owner('AUDIT03')}\n${refused}\n`);
     expect(cut.status).toBe(400);
     expect(target.audit.at(-1)).toMatchObject({ actor: 'key:key3:ops', operation: 'relationships.import', after: { imported: 1 }, consistencyToken: expect.any(String) });
+    // refused part-way, it wrote: the problem carries the write's token, as every write's answer does
+    expect(cut.headers['rac-consistency-token']).toBe(target.audit.at(-1)!.consistencyToken);
     const before = target.audit.length;
-    expect((await importing('{"nope":1}\n')).status).toBe(400); // nothing written: nothing to audit
+    const none = await importing('{"nope":1}\n');
+    expect(none.status).toBe(400); // nothing written: nothing to audit, no token
+    expect(none.headers['rac-consistency-token']).toBeUndefined();
     expect(target.audit.length).toBe(before);
   });
 
@@ -165,7 +169,8 @@ describe('export and import', () => {
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ path: 'line 2', message: expect.any(String) }]);
     expect(res.body.detail).toContain('1 were imported');
-    const written = await exportedLines(target.audit.at(-1)!.consistencyToken as string);
+    expect(res.headers['rac-consistency-token']).toBe(target.audit.at(-1)!.consistencyToken);
+    const written = await exportedLines(res.headers['rac-consistency-token'] as string);
     expect(written).toContain(before);
     expect(written).not.toContain(after);
   });

@@ -176,7 +176,7 @@ describe('the reasons and the answer describe one state', () => {
       },
     } as unknown as AuthzStore;
     const service = new ExplainService(store, new CheckService(store, (s: string) => s));
-    await service.explain({ rep: 'SREP001', permission: 'view', client: { type: 'trust', id: 'T10000001' } }, { kind: 'minimizeLatency' });
+    await service.explain({ rep: 'SREP001', permission: 'view', client: { type: 'trust', trustNumber: 'T10000001' } }, { kind: 'minimizeLatency' });
     expect(asked.length).toBe(3); // the rep's roles, its groups, the client's grants
     expect(asked.every((c) => JSON.stringify(c) === JSON.stringify({ kind: 'atExactSnapshot', token: 'answered-here' }))).toBe(true);
   });

@@ -150,10 +150,16 @@ export interface Importer {
 /**
  * Imports NDJSON lines; returns how many relationships were written and the last token. One
  * audit event records what was written, the whole import or the part before a refused line.
+ * `progress` (the caller's, when given) says how far it got when it throws: an import refused
+ * part-way has written the lines before the refused one, and its token says where.
  */
-export async function importRelationships(store: AuthzStore, lines: AsyncIterable<string>, by: Importer): Promise<ImportProgress> {
+export async function importRelationships(
+  store: AuthzStore,
+  lines: AsyncIterable<string>,
+  by: Importer,
+  progress: ImportProgress = { imported: 0, groupLinks: 0, token: '' },
+): Promise<ImportProgress> {
   const operation = 'relationships.import';
-  const progress: ImportProgress = { imported: 0, groupLinks: 0, token: '' };
   try {
     return await writeLines(store, lines, { actor: by.actor, operation, request_id: by.requestId }, progress);
   } finally {

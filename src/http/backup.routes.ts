@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AuditSink } from '../domain/audit.js';
 import { exportRelationships, importRelationships, MAX_LINE } from '../domain/backup.js';
 import type { Caller } from './auth.js';
-import { route, sendWrite, type RouteSpec } from './route.js';
+import { route, sendWrite, TOKEN_OUT_HEADER, type RouteSpec } from './route.js';
 import { logOf } from './request-log.js';
 import { boundedLines, CallerGone, writeChunk } from './stream.js';
 import type { AuthzStore } from '../domain/store-port.js';
@@ -53,8 +53,16 @@ export function backupRoutes(store: AuthzStore, audit: AuditSink): RouteSpec[] {
       handler: async (req: Request, res: Response, { ctx }) => {
         const lines = boundedLines(req, MAX_LINE);
         const actor = `key:${(res.locals.caller as Caller).keyId}`;
-        const r = await importRelationships(store, lines, { actor, requestId: ctx.requestId, audit });
-        sendWrite(res, 200, { imported: r.imported }, r.token);
+        const progress = { imported: 0, groupLinks: 0, token: '' };
+        try {
+          await importRelationships(store, lines, { actor, requestId: ctx.requestId, audit }, progress);
+        } catch (err) {
+          // refused part-way: the lines before the refused one are written, and the answer (a
+          // problem) says at which revision, as every write does
+          if (progress.token) res.set(TOKEN_OUT_HEADER, progress.token);
+          throw err;
+        }
+        sendWrite(res, 200, { imported: progress.imported }, progress.token);
       },
     }),
   ];

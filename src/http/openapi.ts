@@ -98,7 +98,14 @@ function operation(spec: RouteSpec): ZodOpenApiOperationObject {
     responses[String(e)] = {
       description: COMMON_ERRORS[e] ?? 'error',
       // a 431 comes from Node's HTTP server, before any handler: no request id
-      headers: z.object({ ...(e === 431 ? {} : REQUEST_ID), ...(ERROR_HEADERS[e] ?? {}) }),
+      headers: z.object({
+        ...(e === 431 ? {} : REQUEST_ID),
+        ...(ERROR_HEADERS[e] ?? {}),
+        // a route that reads its own body (the import) writes as it reads: refused part-way, it wrote
+        ...(spec.bodyType && (e === 400 || e === 409)
+          ? { [TOKEN_OUT_HEADER]: z.string().optional().meta({ description: 'refused part-way: the ZedToken of what was written before the refused line' }) }
+          : {}),
+      }),
       content: { 'application/problem+json': { schema: problemSchema } },
     };
   }
