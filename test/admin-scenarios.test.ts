@@ -639,6 +639,22 @@ describe('lookups', () => {
     const bySin = await api.read(`/v1/clients/individual/${SIN}/reps`);
     expect(bySin.body.reps).toContain(f.juniorRep);
   });
+
+  it('every client type of one listing is read at one revision: a grant made between pages is not in a type begun after it', async () => {
+    const f = await firm();
+    for (const sin of ['287000012', '287000020']) await authorize('individual', sin, f.bn, 1);
+    const first = await api.read(`/v1/reps/${f.juniorRep}/clients?limit=2`);
+    expect(first.body.clients.map((c: { type: string }) => c.type)).toEqual(['individual', 'individual']);
+    // granted after the listing's first page, in types it has not begun
+    await authorize('business', `8${f.bn.slice(-8)}`, f.bn, 1);
+    await authorize('trust', `T8${f.bn.slice(-7)}`, f.bn, 1);
+    const second = await request(t.app).get(`/v1/reps/${f.juniorRep}/clients?limit=2&cursor=${first.body.nextCursor}`).set(bearer(KEYS.check));
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual({ clients: [], nextCursor: null });
+    // a new listing sees them
+    const again = await api.read(`/v1/reps/${f.juniorRep}/clients?limit=10`);
+    expect(again.body.clients.map((c: { type: string }) => c.type)).toEqual(['individual', 'individual', 'business', 'trust']);
+  });
 });
 
 describe('writes are audited and tokened', () => {

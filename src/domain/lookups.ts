@@ -26,6 +26,13 @@ interface PageCursor {
   c?: string;
   /** the consistency the first page was asked with, when not the default (SpiceDB's cursor holds its revision) */
   k?: Consistency;
+  /**
+   * the revision the listing was looked up at (its first result's): a type begun after the first
+   * is asked at exactly it, so every type of one listing is read at one revision
+   */
+  s?: string;
+  /** `c` was issued by a call asked at exactly `s` (and is resumed so) */
+  x?: 1;
 }
 
 const DEFAULT_CONSISTENCY: Consistency = { kind: 'minimizeLatency' };
@@ -48,10 +55,12 @@ function queryDigest(q: ClientPageQuery): string {
 
 const badCursor = (why: string) => new InvalidRequestError(`The cursor ${why}; ask for the first page without one.`, [{ path: 'cursor', message: 'is not a cursor of this query' }]);
 
-function encodeCursor(q: ClientPageQuery, at: { t: number; c?: string }, consistency: Consistency): string {
+function encodeCursor(q: ClientPageQuery, at: { t: number; c?: string; s?: string; x?: 1 }, consistency: Consistency): string {
   const k = consistency.kind === 'minimizeLatency' ? {} : { k: consistency };
   return Buffer.from(JSON.stringify({ q: queryDigest(q), ...at, ...k } satisfies PageCursor)).toString('base64url');
 }
+
+const isToken = (t: unknown): t is string => typeof t === 'string' && t.length > 0 && t.length <= 1024;
 
 /**
  * The consistency a page after the first is asked with: SpiceDB resumes a cursor only under the
@@ -77,7 +86,14 @@ function decodeCursor(q: ClientPageQuery, s: string, types: number): PageCursor 
     throw badCursor('is not one this service returned');
   }
   const wellFormed =
-    typeof c === 'object' && c !== null && Number.isInteger(c.t) && c.t >= 0 && (c.c === undefined || typeof c.c === 'string') && (c.k === undefined || isConsistency(c.k));
+    typeof c === 'object' &&
+    c !== null &&
+    Number.isInteger(c.t) &&
+    c.t >= 0 &&
+    (c.c === undefined || typeof c.c === 'string') &&
+    (c.k === undefined || isConsistency(c.k)) &&
+    (c.s === undefined || isToken(c.s)) &&
+    (c.x === undefined || (c.x === 1 && c.s !== undefined));
   if (!wellFormed) throw badCursor('is not one this service returned');
   if (c.q !== queryDigest(q) || c.t >= types) throw badCursor('belongs to another query (rep, permission, type or limit)');
   return c;
@@ -95,8 +111,10 @@ export class LookupService {
    */
   async clientsOfRep(q: ClientPageQuery, consistency: Consistency, emit: (c: { type: ClientType; id: string }) => Promise<void>): Promise<string | null> {
     const types = q.type ? [q.type] : [...CLIENT_TYPES];
-    const start: PageCursor | { t: number; c?: string } = q.cursor ? decodeCursor(q, q.cursor, types.length) : { t: 0 };
+    const start: PageCursor | { t: number; c?: string; s?: string; x?: 1 } = q.cursor ? decodeCursor(q, q.cursor, types.length) : { t: 0 };
     if (q.cursor) consistency = resumedConsistency(start as PageCursor, consistency);
+    // the listing's revision, once known: a type begun after it was learnt is asked at exactly it
+    let snapshot = start.s;
     let remaining = q.limit;
     // LookupResources may report a resource more than once (several paths grant it: an owner
     // reaches each client as owner and business-wide): drop repeats within the page (bounded by
@@ -105,20 +123,25 @@ export class LookupService {
     for (let t = start.t; t < types.length; t++) {
       const type = types[t]!;
       let cursor = t === start.t ? start.c : undefined;
+      // a SpiceDB cursor resumes under the consistency it was issued with (the caller's, or the
+      // listing's revision: x); a type begun here is asked at the listing's revision, once known
+      const atSnapshot = snapshot !== undefined && (cursor === undefined || start.x === 1);
+      const asked: Consistency = atSnapshot ? { kind: 'atExactSnapshot', token: snapshot! } : consistency;
       // Always ask SpiceDB for a full page: a cursor only resumes a call with the same limit.
       // A call that returns a full page may have more behind it (repeats included): call again
       // from its last cursor until this page is full or the type is exhausted.
       for (;;) {
         let raw = 0;
-        // the caller's own cursor is asked only by the first call of the first type
-        const resumesCallers = cursor !== undefined && cursor === start.c && t === start.t;
+        // the caller's own cursor (or its revision) is asked only by the first call of its first type
+        const resumesCallers = q.cursor !== undefined && t === start.t && (cursor !== undefined ? cursor === start.c : asked.kind === 'atExactSnapshot');
         try {
           for await (const r of this.store.lookupResources(
             { resourceType: CLIENT_OBJECT_TYPES[type], permission: q.permission, subject: repObject(q.repId), limit: q.limit, ...(cursor ? { cursor } : {}) },
-            consistency,
+            asked,
           )) {
             raw++;
             cursor = r.cursor;
+            snapshot ??= r.lookedUpAt;
             const key = `${type}:${r.id}`;
             if (seen.has(key)) continue;
             seen.add(key);
@@ -133,7 +156,7 @@ export class LookupService {
         }
         if (remaining === 0) {
           // the page is full: the next one resumes here (it may turn out empty)
-          return encodeCursor(q, { t, ...(cursor ? { c: cursor } : {}) }, consistency);
+          return encodeCursor(q, { t, ...(cursor ? { c: cursor } : {}), ...(snapshot ? { s: snapshot } : {}), ...(atSnapshot && cursor ? { x: 1 as const } : {}) }, consistency);
         }
         if (raw < q.limit) break; // this type is exhausted
       }

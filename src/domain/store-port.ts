@@ -120,7 +120,8 @@ export interface AuthzStore {
   deleteRelationships(filter: RelationshipFilter, options?: DeleteOptions): Promise<{ token: string }>;
   readRelationships(filter: RelationshipFilter, consistency: Consistency): AsyncIterable<Relationship>;
   /** the resources of a type the subject holds the permission on, streamed, each with a resume cursor */
-  lookupResources(query: LookupResourcesQuery, consistency: Consistency): AsyncIterable<{ id: string; cursor: string }>;
+  /** each result with the cursor after it and the revision it was looked up at (when SpiceDB says) */
+  lookupResources(query: LookupResourcesQuery, consistency: Consistency): AsyncIterable<{ id: string; cursor: string; lookedUpAt?: string }>;
   /** the subjects of a type that hold the permission on the resource, streamed (concrete ids only) */
   lookupSubjects(query: LookupSubjectsQuery, consistency: Consistency): AsyncIterable<string>;
   readSchema(): Promise<string>;

@@ -236,7 +236,7 @@ export class SpiceDbStore implements AuthzStore {
     }
   }
 
-  async *lookupResources(query: LookupResourcesQuery, consistency: Consistency): AsyncIterable<{ id: string; cursor: string }> {
+  async *lookupResources(query: LookupResourcesQuery, consistency: Consistency): AsyncIterable<{ id: string; cursor: string; lookedUpAt?: string }> {
     let cursor = query.cursor;
     const ask = (signal: AbortSignal) =>
       this.api.lookupResources(
@@ -255,7 +255,7 @@ export class SpiceDbStore implements AuthzStore {
       if (r.afterResultCursor?.token) cursor = r.afterResultCursor.token;
       // CONDITIONAL cannot happen without caveats; if it ever does, it is not a yes
       if (r.permissionship !== v1.LookupPermissionship.HAS_PERMISSION) continue;
-      yield { id: r.resourceObjectId, cursor: r.afterResultCursor?.token ?? '' };
+      yield { id: r.resourceObjectId, cursor: r.afterResultCursor?.token ?? '', ...(r.lookedUpAt?.token ? { lookedUpAt: r.lookedUpAt.token } : {}) };
     }
   }
 
