@@ -101,9 +101,15 @@ export class GroupCommands {
     });
     await this.kit.cleanUp(ctx, 'group.delete', target, { resourceType: obj.type, resourceId: obj.id });
     await this.kit.cleanUp(ctx, 'group.delete', target, { resourceType: 'authorization', relation: 'group', subject: { type: obj.type, id: obj.id } });
-    // the token answered is the newest write's, so that a read at it sees the privileges gone
+    // the token answered is the newest write's, so that a read at it sees the privileges gone;
+    // only the group's employees holding a privilege are read again (one read finds them)
     let newest = token;
-    for (const repId of reps) newest = (await this.dropStrandedPrivileges(ctx, bn, repId, target)) ?? newest;
+    const holders = new Set(
+      (await collect(this.kit.store.readRelationships({ resourceType: 'business', resourceId: bn, subject: { type: 'rep' } }, FRESHEST)))
+        .filter((r) => (PRIVILEGES as readonly string[]).includes(r.relation))
+        .map((r) => r.subject.id),
+    );
+    for (const repId of reps) if (holders.has(repId)) newest = (await this.dropStrandedPrivileges(ctx, bn, repId, target)) ?? newest;
     return { token: newest };
   }
 
