@@ -19,6 +19,13 @@ describe('schema:diff', () => {
     }
   });
 
+  it("reads operators with SpiceDB's precedence: + tightest, then &, then - (a - b & c is a - (b & c))", () => {
+    const defs = parseSchema('definition u {}\ndefinition d {\n  relation a: u\n  relation b: u\n  relation c: u\n  permission p = a - b & c\n  permission q = a & b - c\n}\n');
+    // b and c both sit under the one exclusion in p; in q, only c is excluded
+    expect(pathsOf(defs, 'd', 'p')).toEqual(['d#p > d#a@u', 'd#p > -d#b@u', 'd#p > -&d#c@u']);
+    expect(pathsOf(defs, 'd', 'q')).toEqual(['d#q > d#a@u', 'd#q > &d#b@u', 'd#q > -d#c@u']);
+  });
+
   it('finds no change between a schema and itself', () => {
     expect(diffSchemas(current, current)).toEqual([]);
   });

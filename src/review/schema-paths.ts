@@ -60,11 +60,21 @@ function parseExpr(text: string): Expr {
     }
     return e;
   };
-  const expr = (): Expr => {
+  // SpiceDB's precedence, tightest first: +, then &, then - (its parser's
+  // ComputeExpressionOperators), each left-associative: a - b & c is a - (b & c)
+  const intersection = (): Expr => {
     let e = union();
-    while (peek() === '&' || peek() === '-') {
-      const op = tokens[i++] as '&' | '-';
-      e = { op, left: e, right: union() };
+    while (peek() === '&') {
+      i++;
+      e = { op: '&', left: e, right: union() };
+    }
+    return e;
+  };
+  const expr = (): Expr => {
+    let e = intersection();
+    while (peek() === '-') {
+      i++;
+      e = { op: '-', left: e, right: intersection() };
     }
     return e;
   };
