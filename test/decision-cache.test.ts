@@ -246,6 +246,22 @@ describe('decision cache', () => {
     await expect(s.checkBulk([q('A')], ML)).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
+  it('fails closed: a bulk check that bypasses the cache (fully consistent) and meets an item error empties it too', async () => {
+    const f = fakeEngine();
+    const s = cacheDecisions(f.engine, { maxEntries: 100 });
+    await s.write([grant('A')]);
+    expect((await s.check(q('A'), ML)).allowed).toBe(true);
+    const before = f.asked.length;
+    expect((await s.check(q('A'), ML)).allowed).toBe(true);
+    expect(f.asked.length).toBe(before); // from the cache
+    const bulk = await s.checkBulk([q('A'), q('A', 'T1', 'broken')], { kind: 'fullyConsistent' });
+    expect(bulk.results[1]).toHaveProperty('error');
+    // the engine failed to answer an item: the next check goes to it, not to memory
+    const asked = f.asked.length;
+    expect((await s.check(q('A'), ML)).allowed).toBe(true);
+    expect(f.asked.length).toBe(asked + 1);
+  });
+
   it('once closed, answers nothing from memory', async () => {
     const f = fakeEngine();
     const s = cacheDecisions(f.engine, { maxEntries: 100 });

@@ -5,7 +5,8 @@ import { describe, expect, it } from '@jest/globals';
 import { v1 } from '@authzed/authzed-node';
 import request from 'supertest';
 import { parseApiKeys } from '../src/config.js';
-import { StoreInternalError, StoreTimeoutError } from '../src/domain/errors.js';
+import { ConflictError, StoreInternalError, StoreRejectedError, StoreTimeoutError } from '../src/domain/errors.js';
+import { toDomainError } from '../src/spicedb/errors.js';
 import { createPseudonymizer } from '../src/domain/pseudonym.js';
 import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
@@ -200,6 +201,34 @@ describe('when SpiceDB cannot answer, checks fail closed', () => {
     } as unknown as SpiceDbApi;
     const q = { resource: { type: 'business', id: '123456789' }, permission: 'manage_groups', subject: { type: 'rep', id: 'A1B2C3D' } };
     await expect(new SpiceDbStore('server', api).checkBulk([q, q], { kind: 'minimizeLatency' })).rejects.toBeInstanceOf(StoreInternalError);
+  });
+
+  it('a bulk answer naming another check than the one at its place (reordered) is an error, never a yes', async () => {
+    const HAS = v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION;
+    const NO = v1.CheckPermissionResponse_Permissionship.NO_PERMISSION;
+    const api = {
+      checkBulkPermissions: async (req: v1.CheckBulkPermissionsRequest) =>
+        v1.CheckBulkPermissionsResponse.create({
+          checkedAt: { token: 't' },
+          // the answers in the other order: B's yes at A's place
+          pairs: [
+            { request: req.items[1], response: { oneofKind: 'item', item: { permissionship: HAS } } },
+            { request: req.items[0], response: { oneofKind: 'item', item: { permissionship: NO } } },
+          ],
+        }),
+    } as unknown as SpiceDbApi;
+    const q = (rep: string) => ({ resource: { type: 'business', id: '123456789' }, permission: 'manage_groups', subject: { type: 'rep', id: rep } });
+    const r = await new SpiceDbStore('server', api).checkBulk([q('AAAAAA1'), q('BBBBBB2')], { kind: 'minimizeLatency' });
+    expect(r.results).toEqual([{ error: expect.any(StoreInternalError) }, { error: expect.any(StoreInternalError) }]);
+  });
+
+  it("a write SpiceDB refuses with FailedPrecondition is the caller's 409 only when a write precondition did not hold", () => {
+    const conflict = toDomainError(new Error('rpc error: code = FailedPrecondition desc = unable to satisfy write precondition `operation:MUST_MATCH`'), 'WriteRelationships');
+    expect(conflict).toBeInstanceOf(ConflictError);
+    expect(toDomainError(Object.assign(new Error('unable to satisfy write precondition'), { code: 9 }), 'DeleteRelationships')).toBeInstanceOf(ConflictError);
+    // a relation the schema SpiceDB holds lacks (another instance wrote an older one): ours, a 500
+    const schema = toDomainError(Object.assign(new Error('relation/permission `landlord` not found under definition `business`'), { code: 9 }), 'WriteRelationships');
+    expect(schema).toBeInstanceOf(StoreRejectedError);
   });
 
   it('/readyz says 503 while SpiceDB is unreachable; /healthz stays 200', async () => {

@@ -161,7 +161,9 @@ describe('a bulk item SpiceDB answered UNAVAILABLE', () => {
     const api = {
       checkBulkPermissions: async (req: v1.CheckBulkPermissionsRequest) => {
         asked.push(req.items.map((i) => i.subject!.object!.objectId));
-        return v1.CheckBulkPermissionsResponse.create({ pairs: answers.shift()!, checkedAt: { token: 't' } });
+        // each pair names the check it answers, as SpiceDB's do
+        const pairs = answers.shift()!.map((p, i) => ({ ...p, request: req.items[i] }));
+        return v1.CheckBulkPermissionsResponse.create({ pairs, checkedAt: { token: 't' } });
       },
     } as unknown as SpiceDbApi;
     return { store: new SpiceDbStore('server', api), asked };

@@ -155,7 +155,10 @@ export function cacheDecisions(inner: AuthzStore, options: DecisionCacheOptions)
   const checkBulk = async (queries: CheckQuery[], consistency: Consistency): Promise<BulkCheckAnswer> => {
     if (!usable(consistency)) {
       count('bypass', queries.length);
-      return inner.checkBulk(queries, consistency).catch(failed);
+      const answer = await inner.checkBulk(queries, consistency).catch(failed);
+      // an item SpiceDB could not answer is an engine error like any other: the cache empties
+      if (answer.results.some((r) => 'error' in r)) invalidate();
+      return answer;
     }
     const results: CheckOutcome[] = new Array(queries.length);
     const keys = queries.map(keyOf);

@@ -46,7 +46,11 @@ export function toDomainError(err: unknown, operation: string): DomainError {
         ? // a read SpiceDB cannot do: the schema it holds lacks what was asked (another instance
           // wrote an older schema): no decision, never the caller's 409
           new StoreInternalError(`${operation}: SpiceDB's schema does not fit this service`)
-        : mapByCode(code, operation);
+        : code === 'FailedPrecondition' && operation !== 'WriteSchema' && !/write precondition/i.test(message)
+          ? // a write SpiceDB refuses for another reason than a precondition that did not hold (a
+            // relation its schema lacks): the service's fault, not the caller's 409
+            new StoreRejectedError(`${operation}: SpiceDB refused the change (its schema does not fit it)`)
+          : mapByCode(code, operation);
   // the engine's own words stay on `cause`, for the service's logs only
   mapped.cause = err;
   return mapped;

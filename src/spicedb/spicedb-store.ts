@@ -48,6 +48,24 @@ function isAllowed(p: v1.CheckPermissionResponse_Permissionship, operation: stri
   throw new StoreInternalError(`${operation}: SpiceDB gave no answer (permissionship ${p})`);
 }
 
+/**
+ * Is this SpiceDB pair the answer to this check? SpiceDB places each pair by its request, in
+ * request order; a pair naming another check (a regression, a proxy that reorders) is no answer
+ * to this one, whatever it says.
+ */
+function answers(pair: v1.CheckBulkPermissionsPair, q: CheckQuery): boolean {
+  const r = pair.request;
+  return (
+    r !== undefined &&
+    r.permission === q.permission &&
+    r.resource?.objectType === q.resource.type &&
+    r.resource.objectId === q.resource.id &&
+    r.subject?.object?.objectType === q.subject.type &&
+    r.subject.object.objectId === q.subject.id &&
+    (r.subject.optionalRelation ?? '') === (q.subject.relation ?? '')
+  );
+}
+
 /** a write's token: an answer without one did not say the write is done */
 function writtenAt(token: string | undefined, operation: string): string {
   if (!token) throw new StoreInternalError(`${operation}: SpiceDB answered without a revision`);
@@ -163,9 +181,10 @@ export class SpiceDbStore implements AuthzStore {
       // SpiceDB answered, but not what was asked: a fault between it and us, not an outage
       throw new StoreInternalError(`CheckBulkPermissions: ${res.pairs.length} answers for ${queries.length} checks`);
     }
-    // SpiceDB answers pairs in request order.
+    // SpiceDB answers pairs in request order; each is held to the check it answers
     const pairs = await this.reaskUnavailable(queries, consistency, res.pairs);
-    const results = pairs.map((pair) => {
+    const results = pairs.map((pair, i) => {
+      if (!answers(pair, queries[i]!)) return { error: new StoreInternalError('CheckBulkPermissions: an answer names another check than the one asked') };
       if (pair.response.oneofKind === 'item') {
         try {
           return { allowed: isAllowed(pair.response.item.permissionship, 'CheckBulkPermissions') };
