@@ -1,7 +1,7 @@
 // Check coalescing: concurrent single checks become bulk calls, bounded in size, kept apart by
 // consistency, answered in order; failures stay with the checks they concern.
 import { describe, expect, it } from '@jest/globals';
-import { StoreUnavailableError } from '../src/domain/errors.js';
+import { StoreTimeoutError, StoreUnavailableError } from '../src/domain/errors.js';
 import type { AuthzStore, CheckQuery, Consistency } from '../src/domain/store-port.js';
 import { coalesceChecks } from '../src/spicedb/coalescing-store.js';
 
@@ -175,5 +175,29 @@ describe('coalescing', () => {
     expect(fcDone).toBe(true);
     expect(sent.slice(0, 2)).toEqual(['minimizeLatencyx1', 'fullyConsistentx1']);
     for (const r of release) r();
+  });
+
+  it('a check that cannot get a call slot within maxQueueMs (the calls before it never return) fails with a timeout, not an endless wait', async () => {
+    const calls: number[] = [];
+    const stuck = {
+      kind: 'embedded',
+      checkBulk: (qs: CheckQuery[]) => {
+        calls.push(qs.length);
+        return new Promise(() => {}); // an engine that stopped answering (its own deadline is not in this stand-in)
+      },
+    } as unknown as AuthzStore;
+    const s = coalesceChecks(stuck, { maxBatch: 100, maxWaitMs: 0, maxInFlight: 1, maxQueueMs: 100 });
+    void s.check(q('Y1'), ML); // takes the one slot, and never returns
+    await new Promise((r) => setImmediate(r));
+    const started = Date.now();
+    const queued = await s.check(q('Y2'), ML).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(queued).toBeInstanceOf(StoreTimeoutError);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(calls).toEqual([1]); // the queued check never went
+    // and a later one times out the same way (the queue does not grow for ever)
+    await expect(s.check(q('Y3'), ML)).rejects.toBeInstanceOf(StoreTimeoutError);
   });
 });

@@ -13,6 +13,11 @@
 // maxWaitMs, a batch opened while a bulk call is out waits that long for company (more checks a
 // call cost SpiceDB less each). At low load nothing waits: a batch opened while no call is out goes
 // at the end of its turn, whatever maxWaitMs says.
+//
+// A check waits for a call slot no longer than maxQueueMs: should SpiceDB stop answering (each
+// call then ends at its own deadline), the batches queued behind the stuck calls fail with a
+// timeout (503) instead of waiting their turn for ever while more arrive.
+import { StoreTimeoutError } from '../domain/errors.js';
 import type { AuthzStore, CheckAnswer, CheckQuery, Consistency } from '../domain/store-port.js';
 
 export interface CoalescingOptions {
@@ -27,7 +32,11 @@ export interface CoalescingOptions {
   maxInFlight?: number;
   /** told each batch's size as it is sent (the batch-size metric) */
   onBatch?: (size: number) => void;
+  /** a batch not sent this long after it opened fails with a timeout (default: 30 s) */
+  maxQueueMs?: number;
 }
+
+const MAX_QUEUE_MS_DEFAULT = 30_000;
 
 interface Waiting {
   query: CheckQuery;
@@ -44,6 +53,8 @@ interface Batch {
   ready: boolean;
   /** when its time came (a counter): batches go in that order, full or not */
   dueAt?: number;
+  /** when it opened (ms): a batch still waiting for a slot maxQueueMs later times out */
+  openedAt: number;
 }
 
 const keyOf = (c: Consistency) => (c.kind === 'atLeastAsFresh' ? `fresh:${c.token}` : c.kind === 'atExactSnapshot' ? `exact:${c.token}` : c.kind);
@@ -55,6 +66,39 @@ export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): A
   const maxInFlight = options.maxInFlight && options.maxInFlight > 0 ? options.maxInFlight : Infinity;
   let inFlight = 0;
   let dueCount = 0;
+  const maxQueueMs = options.maxQueueMs ?? MAX_QUEUE_MS_DEFAULT;
+  /** runs while batches wait for a call slot: fails those waiting longer than maxQueueMs */
+  let sweeper: NodeJS.Timeout | undefined;
+  const expire = (b: Batch) => {
+    const err = new StoreTimeoutError(`CheckBulkPermissions: no call to SpiceDB could be made within ${maxQueueMs} ms (the calls before it did not return)`);
+    for (const i of b.items) i.reject(err);
+  };
+  const sweep = () => {
+    const cutoff = Date.now() - maxQueueMs;
+    for (let k = due.length - 1; k >= 0; k--) {
+      if (due[k]!.openedAt <= cutoff) expire(due.splice(k, 1)[0]!);
+    }
+    for (const [key, b] of open) {
+      if (b.ready && b.openedAt <= cutoff) {
+        open.delete(key);
+        b.sent = true;
+        expire(b);
+      }
+    }
+    if (due.length === 0 && !anyReady()) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+  const anyReady = () => {
+    for (const b of open.values()) if (b.ready) return true;
+    return false;
+  };
+  const watchQueue = () => {
+    if (sweeper) return;
+    sweeper = setInterval(sweep, Math.max(10, Math.min(1000, maxQueueMs / 4)));
+    sweeper.unref();
+  };
 
   const send = (batch: Batch) => {
     inFlight++;
@@ -97,11 +141,13 @@ export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): A
         send(due.shift()!);
         continue;
       }
-      if (!waiting) return;
+      if (!waiting) break;
       open.delete(waiting[0]);
       waiting[1].sent = true;
       send(waiting[1]);
     }
+    // every slot taken and batches left waiting: watch how long they wait
+    if (inFlight >= maxInFlight && (due.length > 0 || anyReady())) watchQueue();
   };
 
   /** the batch's time has come (end of turn, wait elapsed, or full) */
@@ -127,7 +173,7 @@ export function coalesceChecks(inner: AuthzStore, options: CoalescingOptions): A
       const key = keyOf(consistency);
       let batch = open.get(key);
       if (!batch) {
-        const fresh: Batch = { consistency, items: [], sent: false, ready: false };
+        const fresh: Batch = { consistency, items: [], sent: false, ready: false, openedAt: Date.now() };
         open.set(key, fresh);
         batch = fresh;
         if (options.maxWaitMs > 0 && inFlight > 0) setTimeout(() => flush(key, fresh), options.maxWaitMs);
