@@ -226,3 +226,38 @@ describe('privileges and the limited role, across associations', () => {
     expect((await employee(f, 'KEEP001')).privileges).toEqual(['mail']);
   });
 });
+
+describe("a cancelled firm's clean-up never undoes a registration that lands meanwhile", () => {
+  const cancelled = async () => {
+    const f = await firm();
+    await api.ok(200, f.o, 'post', `/v1/businesses/${f.bn}/cancel`);
+    return f;
+  };
+
+  it('two registrations of a cancelled BN at once: one wins, the other is 409, and the winner stays owner', async () => {
+    const f = await cancelled();
+    races.raced = 'business.register';
+    // B's clean-up is about to delete: A registers first, whole
+    races.beforeDelete = async () => {
+      await api.ok(201, 'rep:REGA001', 'post', '/v1/businesses', { bn: f.bn, name: 'A' });
+    };
+    const b = await api.as('rep:REGB001', 'post', '/v1/businesses', { bn: f.bn, name: 'B' });
+    expect(b.status).toBe(409);
+    expect(b.body.detail).toBe(`business ${f.bn} is already registered`);
+    expect(await relationsOf(f.bn, 'REGA001')).toEqual(['owner']);
+    expect(await api.check({ rep: 'REGA001', permission: 'manage_registration', business: f.bn })).toBe(true);
+  });
+
+  it('a registration landing while a cancellation is still cleaning up: the cancellation answers 200, the new owner stays', async () => {
+    const f = await firm();
+    races.raced = 'business.cancel';
+    races.beforeDelete = async () => {
+      await api.ok(201, 'rep:REGC001', 'post', '/v1/businesses', { bn: f.bn, name: 'C' });
+    };
+    const res = await api.as(f.o, 'post', `/v1/businesses/${f.bn}/cancel`);
+    expect(res.status).toBe(200);
+    expect(await relationsOf(f.bn, 'REGC001')).toEqual(['owner']);
+    expect(await relationsOf(f.bn, f.owner)).toEqual([]); // the old firm's, gone before the new registration
+    expect(await api.check({ rep: 'REGC001', permission: 'manage_registration', business: f.bn })).toBe(true);
+  });
+});

@@ -194,9 +194,9 @@ export class AdminKit {
    * `filter` matches, page by page, each page tagged like the command's write (actor, operation,
    * target, request id). Not audited on its own: the command's write is.
    */
-  async cleanUp(ctx: CommandContext, operation: string, target: string, filter: RelationshipFilter): Promise<void> {
+  async cleanUp(ctx: CommandContext, operation: string, target: string, filter: RelationshipFilter, preconditions?: Precondition[]): Promise<void> {
     const actor = actorLabel(ctx.actor, this.pseudonymize);
-    await this.store.deleteRelationships(filter, { metadata: { actor, operation, target, request_id: ctx.requestId } });
+    await this.store.deleteRelationships(filter, { metadata: { actor, operation, target, request_id: ctx.requestId }, ...(preconditions ? { preconditions } : {}) });
   }
 }
 

@@ -7,7 +7,7 @@ import { mustExist, mustNotExist, readGroupIds, readRegistration, type Registrat
 import { nameObject } from './names.js';
 import { businessObject, groupObject } from './objects.js';
 import { PRIVILEGES, ROLES } from './permissions.js';
-import type { Relationship } from './store-port.js';
+import type { Relationship, RelationshipFilter } from './store-port.js';
 
 const nameRel = (bn: string, name: string): Relationship => ({ resource: businessObject(bn), relation: 'name', subject: nameObject(name) });
 
@@ -25,7 +25,15 @@ export class RegistrationCommands {
     // A BN registering again after a cancellation starts from nothing: finish any clean-up a
     // cancellation left unfinished (idempotent) before writing the new registration. So does one
     // never registered that holds relationships anyway (an import of part of a firm).
-    if (current.status === 'cancelled' || current.firmRelationships) await this.purgeFirm(ctx, bn, 'business.register');
+    if (current.status === 'cancelled' || current.firmRelationships) {
+      try {
+        await this.purgeFirm(ctx, bn, 'business.register');
+      } catch (err) {
+        // another registration landed meanwhile (its own clean-up done first)
+        if (err instanceof ConflictError) throw new ConflictError(`business ${bn} is already registered`);
+        throw err;
+      }
+    }
     const updates = [touch(facts.registered(bn)), touch(facts.role(bn, owner, 'owner')), del(facts.suspended(bn)), del(facts.cancelled(bn))];
     const existingName = current.name;
     if (existingName !== undefined && existingName !== name) updates.push(del(nameRel(bn, existingName)));
@@ -95,21 +103,33 @@ export class RegistrationCommands {
       before: { status: before ?? null },
       after: { status: after },
     });
-    if (action === 'cancel') await this.purgeFirm(ctx, bn, 'business.cancel');
+    if (action === 'cancel') {
+      try {
+        await this.purgeFirm(ctx, bn, 'business.cancel');
+      } catch (err) {
+        // the BN registered again meanwhile: that registration finished the clean-up first (it
+        // starts only from an empty firm), and what it holds now is not this cancellation's
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
     return { bn, status: after, token };
   }
 
   /**
    * removes a (cancelled) firm's associations, privileges and groups; client authorizations stay.
-   * Its deletes carry the metadata of the command it finishes (`operation`).
+   * Its deletes carry the metadata of the command it finishes (`operation`). Every page is deleted
+   * only while the BN is not registered: a registration that lands meanwhile (another one's
+   * clean-up done, its owner written) is never undone by this one, which stops with a 409.
    */
   private async purgeFirm(ctx: CommandContext, bn: string, operation: string): Promise<void> {
     const target = `business:${bn}`;
-    for (const relation of FIRM_RELATIONS) await this.kit.cleanUp(ctx, operation, target, { resourceType: 'business', resourceId: bn, relation });
+    const unregistered = [mustNotExist(facts.registered(bn))];
+    const purge = (filter: RelationshipFilter) => this.kit.cleanUp(ctx, operation, target, filter, unregistered);
+    for (const relation of FIRM_RELATIONS) await purge({ resourceType: 'business', resourceId: bn, relation });
     for (const groupId of await readGroupIds(this.kit.store, bn, FRESHEST)) {
       const g = groupObject(bn, groupId);
-      await this.kit.cleanUp(ctx, operation, target, { resourceType: g.type, resourceId: g.id });
-      await this.kit.cleanUp(ctx, operation, target, { resourceType: 'authorization', relation: 'group', subject: { type: g.type, id: g.id } });
+      await purge({ resourceType: g.type, resourceId: g.id });
+      await purge({ resourceType: 'authorization', relation: 'group', subject: { type: g.type, id: g.id } });
     }
   }
 }

@@ -73,6 +73,8 @@ export interface WriteOptions {
 export interface DeleteOptions {
   /** recorded by the engine with each page's transaction (actor, request id); never personal information */
   metadata?: Record<string, string>;
+  /** each page is deleted only if these hold at its transaction (ConflictError otherwise) */
+  preconditions?: Precondition[];
 }
 
 export interface LookupResourcesQuery {

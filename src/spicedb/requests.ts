@@ -101,15 +101,16 @@ export function writeRequest(
       operation: OPERATIONS[u.operation],
       relationship: relationship(u.operation === 'delete' ? { ...u.relationship, expiresAt: undefined } : u.relationship),
     })),
-    optionalPreconditions: preconditions.map((p) => ({
-      operation:
-        p.operation === 'mustMatch'
-          ? v1.Precondition_Operation.MUST_MATCH
-          : v1.Precondition_Operation.MUST_NOT_MATCH,
-      filter: relationshipFilter(p.filter),
-    })),
+    optionalPreconditions: preconditionsOf(preconditions),
     ...transactionMetadata(metadata),
   });
+}
+
+export function preconditionsOf(preconditions: Precondition[] = []): v1.Precondition[] {
+  return preconditions.map((p) => ({
+    operation: p.operation === 'mustMatch' ? v1.Precondition_Operation.MUST_MATCH : v1.Precondition_Operation.MUST_NOT_MATCH,
+    filter: relationshipFilter(p.filter),
+  }));
 }
 
 /** a request's optional transaction metadata (none when there is nothing to record) */

@@ -243,6 +243,7 @@ export class SpiceDbStore implements AuthzStore {
             relationshipFilter: rq.relationshipFilter(filter),
             optionalLimit: DELETE_PAGE,
             optionalAllowPartialDeletions: true,
+            optionalPreconditions: rq.preconditionsOf(options.preconditions),
             ...rq.transactionMetadata(options.metadata),
           }),
         );

@@ -2,7 +2,7 @@
 // `meanwhile` to run once just before the next write of operation `raced` reaches the store, or
 // `afterCheck` to run once just after the next bulk check (an admin command's permission check)
 // is answered: a revocation, a demotion or a second command landing in that window.
-import type { CheckQuery, Consistency, RelationshipUpdate, WriteOptions } from '../../src/domain/store-port.js';
+import type { CheckQuery, Consistency, DeleteOptions, RelationshipFilter, RelationshipUpdate, WriteOptions } from '../../src/domain/store-port.js';
 import { Api } from './api.js';
 import { startTestApp, type TestApp } from './app.js';
 import { openTestStore, overriding } from './store.js';
@@ -13,6 +13,8 @@ export interface Races {
   raced: string;
   /** runs once, just after the next bulk check is answered */
   afterCheck?: () => Promise<void>;
+  /** runs once, just before the next delete (a clean-up page) of operation `raced` reaches the store */
+  beforeDelete?: () => Promise<void>;
 }
 
 export async function startRacingApp(raced = ''): Promise<{ t: TestApp; api: Api; races: Races }> {
@@ -35,7 +37,15 @@ export async function startRacingApp(raced = ''): Promise<{ t: TestApp; api: Api
     }
     return answer;
   };
+  const deleteRelationships = async (filter: RelationshipFilter, options?: DeleteOptions) => {
+    const run = options?.metadata?.operation === races.raced ? races.beforeDelete : undefined;
+    if (run) {
+      races.beforeDelete = undefined;
+      await run();
+    }
+    return raw.deleteRelationships(filter, options);
+  };
   // the store as it is, its write delayed by what happens meanwhile, its check's answer too
-  const t = await startTestApp({ store: overriding(raw, { write, checkBulk }) });
+  const t = await startTestApp({ store: overriding(raw, { write, checkBulk, deleteRelationships }) });
   return { t, api: new Api(t.app), races };
 }
