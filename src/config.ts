@@ -131,6 +131,7 @@ export const MIN_SECRET = 16;
 export function parseApiKeys(text: string, allowShort = false): ApiKey[] {
   const entries = text.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
   if (entries.length === 0) throw new ConfigError('RAC_API_KEYS: no key given');
+  const seen = new Map<string, number>();
   return entries.map((entry, i) => {
     const colon = entry.indexOf(':');
     if (colon <= 0) throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} is not scopes:secret`);
@@ -145,6 +146,11 @@ export function parseApiKeys(text: string, allowShort = false): ApiKey[] {
     if (secret.length < MIN_SECRET && !allowShort) {
       throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} has a secret shorter than ${MIN_SECRET} characters (allowed only with embedded SpiceDB on a loopback HOST)`);
     }
+    // one secret, one key: a request presenting it would be matched to the first entry only, and
+    // the scopes of the others silently lost (join scopes with + instead)
+    const first = seen.get(secret);
+    if (first !== undefined) throw new ConfigError(`RAC_API_KEYS: entry ${i + 1} repeats the secret of entry ${first} (give one entry its scopes joined by +)`);
+    seen.set(secret, i + 1);
     return { id: `key${i + 1}:${scopes.join('+')}`, secret, scopes: scopes as Scope[] };
   });
 }

@@ -55,6 +55,7 @@ describe('configuration', () => {
     ['an empty decision cache size (would turn it off)', { RAC_DECISION_CACHE_SIZE: ' ' }],
     ['an empty endpoint', { SPICEDB_ENDPOINT: '' }],
     ['a secret with a space (no request could present it)', { RAC_API_KEYS: 'check:my secret123 with spaces' }],
+    ['one secret in two entries (requests would match the first only; its scopes join with +)', { RAC_API_KEYS: 'check:same-secret-000001,admin:same-secret-000001' }],
   ])('refuses %s, without echoing a secret', (_label, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {
