@@ -34,7 +34,7 @@ export function docsAssets(): Router {
 export type ScratchStore = (schemaText: string) => Promise<AuthzStore>;
 
 export function reviewRoutes(servedSchema: () => string | undefined, scratchStore: ScratchStore | undefined): RouteSpec[] {
-  let cached: { schema: string; html: string } | undefined;
+  let computing: { schema: string; html: Promise<string> } | undefined;
   const html = z.string();
   return [
     route({
@@ -72,15 +72,25 @@ export function reviewRoutes(servedSchema: () => string | undefined, scratchStor
           res.status(503).type('text/plain').send(scratchStore ? 'the schema is not loaded yet' : 'the matrix is not available here');
           return;
         }
-        if (cached?.schema !== schema) {
-          const scratch = await scratchStore(schema);
-          try {
-            cached = { schema, html: renderHtml(await computeMatrix(scratch)) };
-          } finally {
-            await scratch.close();
-          }
+        // one computation per schema, shared by the requests that arrive while it runs (each would
+        // otherwise start an engine of its own); a failed one is not kept
+        if (computing?.schema !== schema) {
+          const html = (async () => {
+            const scratch = await scratchStore(schema);
+            try {
+              return renderHtml(await computeMatrix(scratch));
+            } finally {
+              await scratch.close();
+            }
+          })();
+          const entry = { schema, html };
+          computing = entry;
+          html.catch(() => {
+            if (computing === entry) computing = undefined;
+          });
         }
-        res.set('Content-Security-Policy', PAGE_CSP).type('html').send(cached.html);
+        const page = await computing.html;
+        res.set('Content-Security-Policy', PAGE_CSP).type('html').send(page);
       },
     }),
   ];
