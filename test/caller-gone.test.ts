@@ -60,3 +60,33 @@ it('an export whose caller goes away mid-stream stops reading, and says so in th
   expect(t.logs.some((l) => l.includes('caller closed the connection mid-stream'))).toBe(true);
   expect(t.logs.some((l) => l.includes('export failed mid-stream'))).toBe(false);
 });
+
+it('a caller that gives up before any answer is logged and counted as 499 (the slowest requests are not lost from the log)', async () => {
+  const real = await openTestStore();
+  const slow: AuthzStore = Object.create(real) as AuthzStore;
+  slow.checkBulk = async (qs, c) => {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return real.checkBulk(qs, c);
+  };
+  const app = await startTestApp({ store: slow });
+  const s = http.createServer(app.app);
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = s.address() as AddressInfo;
+    const body = JSON.stringify({ rep: 'GONE499', permission: 'view', client: { type: 'trust', id: 'T49949949' } });
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/check', headers: { Authorization: `Bearer ${KEYS.check}`, 'Content-Type': 'application/json' } });
+    req.on('error', () => undefined);
+    req.end(body);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    req.destroy();
+    const until = Date.now() + 5_000;
+    const line = () => app.logs.find((l) => l.includes('"route":"/v1/check"') && l.includes('"status":499'));
+    while (!line() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(line()).toBeDefined();
+    const metrics = await app.deps.metrics!.registry.metrics();
+    expect(metrics).toMatch(/rac_http_request_duration_seconds_count\{[^}]*route="\/v1\/check"[^}]*status="499"[^}]*\} 1/);
+  } finally {
+    await new Promise((resolve) => s.close(resolve));
+    await app.close();
+  }
+});

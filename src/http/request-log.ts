@@ -42,26 +42,32 @@ export function logOf(res: Response, fallback?: Logger): Logger | undefined {
  * `routeOf` names the declared route a request's path falls under, for one refused before its
  * route ran (route.ts routeOf); a route that ran has recorded its own pattern.
  */
+/** the status a request is logged and counted with when its caller closed it before any answer */
+const CLIENT_CLOSED = 499;
+
 export function requestLog(logger: Logger, metrics: Metrics, routeOf: (path: string) => string | undefined = () => undefined): RequestHandler {
   /** the request's line and its latency, once its response is over */
-  const done = (res: Response, cut: boolean) => {
+  const done = (res: Response, cut: boolean, status = res.statusCode) => {
     const req = res.req;
     const logged = res.locals as Logged;
     // every route is declared through mount() (route.ts), which records its pattern here
     const route = logged.route ?? routeOf(pathOf(req.originalUrl)) ?? '(unmatched)';
     const ms = performance.now() - logged.arrived;
-    metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, ms / 1000);
-    const level = cut || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+    metrics.httpDuration.observe({ method: req.method, route, status: String(status) }, ms / 1000);
+    const level = cut || status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
     if (!logger.isLevelEnabled(level)) return;
-    const entry = { method: req.method, route, status: res.statusCode, ms: Math.round(ms * 100) / 100, key: logged.caller?.keyId, ...(cut ? { cut: true } : {}) };
+    const entry = { method: req.method, route, status, ms: Math.round(ms * 100) / 100, key: logged.caller?.keyId, ...(cut ? { cut: true } : {}) };
     logOf(res)![level](entry, 'request');
   };
   // one listener, the same function for every response (no closure per request): 'close' follows
   // 'finish' on an answered request; a streamed answer cut short (res.destroy: SpiceDB failed
-  // mid-way, or the caller went) never finishes: its line says so
+  // mid-way, or the caller went) never finishes: its line says so; a caller gone before any
+  // answer (it gave up waiting: the slowest requests) is logged and counted as 499, the
+  // convention for a request its client closed
   function onClose(this: Response) {
     if (this.writableFinished) done(this, false);
     else if (this.headersSent) done(this, true);
+    else done(this, false, CLIENT_CLOSED);
   }
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
