@@ -121,6 +121,23 @@ describe('limits', () => {
     }
   });
 
+  it("what Node refuses before any handler is answered as Node would: a request over the server's time is 408; an answer under way is never interrupted", () => {
+    const server = createHttpServer(t.app);
+    const refuse = (code: string, headersSent = false) => {
+      let written: string | undefined;
+      let destroyed = false;
+      const socket = { writable: true, _httpMessage: headersSent ? { headersSent: true } : null, end: (s: string) => (written = s), destroy: () => (destroyed = true) };
+      server.emit('clientError', Object.assign(new Error(code), { code }), socket);
+      return { written, destroyed };
+    };
+    const timedOut = refuse('ERR_HTTP_REQUEST_TIMEOUT').written!;
+    expect(timedOut).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(JSON.parse(timedOut.slice(timedOut.indexOf('\r\n\r\n') + 4))).toEqual({ type: '/problems/request-timeout', title: 'Request Timeout', status: 408 });
+    expect(refuse('HPE_HEADER_OVERFLOW').written).toMatch(/^HTTP\/1\.1 431 /);
+    expect(refuse('HPE_INVALID_METHOD').written).toMatch(/^HTTP\/1\.1 400 /);
+    expect(refuse('ERR_HTTP_REQUEST_TIMEOUT', true)).toEqual({ written: undefined, destroyed: true });
+  });
+
   it('each API key has its own request budget: 429 past it, other keys unaffected', async () => {
     const limited = await startTestApp({ rateLimitPerMinute: 5 });
     try {

@@ -8,8 +8,17 @@ import type { Express } from 'express';
 
 export const MAX_HEADER_BYTES = 64 * 1024;
 
-function rawProblem(status: number, title: string): string {
-  const body = JSON.stringify({ type: `/problems/${status === 431 ? 'headers-too-large' : 'bad-request'}`, title, status });
+/** what Node refuses before any handler runs, answered as Node would (408, 413, 431, else 400) */
+const CLIENT_ERRORS: Record<string, { status: number; slug: string; title: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, slug: 'headers-too-large', title: 'Request Header Fields Too Large' },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, slug: 'payload-too-large', title: 'Payload Too Large' },
+  // the whole request (an upload, say) took longer than requestTimeout
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, slug: 'request-timeout', title: 'Request Timeout' },
+};
+const BAD_REQUEST = { status: 400, slug: 'bad-request', title: 'Bad Request' };
+
+function rawProblem({ status, slug, title }: { status: number; slug: string; title: string }): string {
+  const body = JSON.stringify({ type: `/problems/${slug}`, title, status });
   return (
     `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
     `Connection: close\r\n\r\n${body}`
@@ -44,10 +53,11 @@ export function createHttpServer(app: Express, listener: RequestListener = app):
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, ...expressClasses(app) }, listener);
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
-    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-    socket.end(rawProblem(tooLarge ? 431 : 400, tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: ServerResponse | null }) => {
+    // an answer already under way on this connection (a response streaming while a pipelined
+    // request failed) is not interrupted by another: the connection just closes
+    if (!socket.writable || socket._httpMessage?.headersSent) return socket.destroy();
+    socket.end(rawProblem(CLIENT_ERRORS[err.code ?? ''] ?? BAD_REQUEST));
   });
   return server;
 }
