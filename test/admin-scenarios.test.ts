@@ -365,6 +365,11 @@ describe('an employee is every association it holds in the business (business an
     );
     const res = await api.as(`rep:${rep}`, 'post', `/v1/businesses/${f.bn}/authorization-requests`, { client: { type: 'trust', id: 'T10000009' }, level: 1 });
     expect(res.status).toBe(201);
+    // and a rep associated to the dead group alone may submit none
+    const onlyDead = `GD${f.bn.slice(-3)}01`;
+    await t.store.write([{ operation: 'touch' as const, relationship: facts.groupAssociation(f.bn, dead, onlyDead, 'senior_rep') }]);
+    const refused = await api.as(`rep:${onlyDead}`, 'post', `/v1/businesses/${f.bn}/authorization-requests`, { client: { type: 'trust', id: 'T10000008' }, level: 1 });
+    expect(refused.status).toBe(403);
   });
 
   it('a cancelled registration ends a group-only employee\'s right to submit requests, and a new registration starts without it', async () => {
@@ -581,8 +586,12 @@ describe('client authorizations', () => {
     const f = await firm();
     // the service's clock runs 14 days behind, less 1.5 s: the request's 14-day expiry falls
     // 1.5 s from now in SpiceDB's real time
-    clock = -(14 * 86400_000) + 1500;
     try {
+      // the control: a request made the same way whose expiry is 20 s away is confirmable now
+      clock = -(14 * 86400_000) + 20_000;
+      await api.ok(201, `rep:${f.juniorRep}`, 'post', `/v1/businesses/${f.bn}/authorization-requests`, { client: { type: 'trust', id: 'T88888889' }, level: 1 });
+      await api.ok(200, 'client:trust:T88888889', 'post', `/v1/clients/trust/T88888889/authorization-requests/business/${f.bn}/confirm`);
+      clock = -(14 * 86400_000) + 1500;
       await api.ok(201, `rep:${f.juniorRep}`, 'post', `/v1/businesses/${f.bn}/authorization-requests`, { client: { type: 'trust', id: 'T88888888' }, level: 1 });
       await new Promise((r) => setTimeout(r, 2000));
       const late = await api.as('client:trust:T88888888', 'post', `/v1/clients/trust/T88888888/authorization-requests/business/${f.bn}/confirm`);

@@ -64,8 +64,11 @@ describe('decision cache on the embedded engine', () => {
   it('a cached "yes" ends at the expiry, with no write after it', async () => {
     const c = trust();
     await put([facts.repAuthorization(c, 'DCACHE2', 2, new Date(Date.now() + 2500))]);
+    const before = await counts();
     expect(await ask('DCACHE2', 'view', c)).toBe(true);
     expect(await ask('DCACHE2', 'view', c)).toBe(true);
+    // the second "yes" came from memory (so the expiry below is the cache's to honour)
+    expect(((await counts()).hit ?? 0) - (before.hit ?? 0)).toBe(1);
     await new Promise((r) => setTimeout(r, 3000));
     expect(await ask('DCACHE2', 'view', c)).toBe(false);
     expect(await ask('DCACHE2', 'update', c)).toBe(false);

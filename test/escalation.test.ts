@@ -1,5 +1,6 @@
 // The escalation guard over HTTP: for every (actor role, target role) pair, whether the actor may
-// associate, modify, delete, disassociate and re-associate an employee with that role, as a table. Also the
+// associate, modify, delete, disassociate and re-associate an employee with that role, and promote
+// (or demote) an existing junior representative to it, as a table. Also the
 // last owner, and the actor check coming before any write.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ROLES, type Role } from '../src/domain/permissions.js';
@@ -26,7 +27,7 @@ const ALLOWED: Record<Role, string> = {
 };
 const allowed = (actor: Role, target: Role) => ALLOWED[actor].trim().split(/\s+/)[ROLES.indexOf(target)] === 'Y';
 
-const OPERATIONS = ['associate', 'modify', 'delete', 'disassociate', 'reassociate'] as const;
+const OPERATIONS = ['associate', 'modify', 'delete', 'disassociate', 'reassociate', 'promote'] as const;
 type Operation = (typeof OPERATIONS)[number];
 const actorFor = (role: Role) => `A${ROLES.indexOf(role)}ACTOR`.slice(0, 7);
 let serial = 0;
@@ -50,13 +51,14 @@ const employees = async () => {
 /** performs `op` by an actor of role `actorRole` on a fresh target; returns status and the target's state after */
 async function attempt(op: Operation, actorRole: Role, targetRole: Role) {
   const target = freshRep();
-  if (op !== 'associate') await api.ok(201, `rep:${FOUNDER}`, 'put', `/v1/businesses/${BN}/employees/${target}`, { role: targetRole });
+  // promote: the target is a junior representative, given the target role
+  if (op !== 'associate') await api.ok(201, `rep:${FOUNDER}`, 'put', `/v1/businesses/${BN}/employees/${target}`, { role: op === 'promote' ? 'junior_rep' : targetRole });
   const actor = `rep:${actorFor(actorRole)}`;
   const path = `/v1/businesses/${BN}/employees/${target}`;
   if (op === 'reassociate') await api.ok(200, `rep:${FOUNDER}`, 'post', `${path}/disassociate`);
   const other: Role = targetRole === 'junior_rep' ? 'senior_rep' : 'junior_rep';
   const res =
-    op === 'associate'
+    op === 'associate' || op === 'promote'
       ? await api.as(actor, 'put', path, { role: targetRole })
       : op === 'modify'
         ? await api.as(actor, 'put', path, { role: other })
@@ -71,12 +73,14 @@ describe.each(OPERATIONS)('%s', (op) => {
   const cases = ROLES.flatMap((a) => ROLES.map((tr) => [a, tr] as const));
   it.each(cases)('by %s on %s', async (actorRole, targetRole) => {
     const { res, after, other } = await attempt(op, actorRole, targetRole);
-    if (!allowed(actorRole, targetRole)) {
+    // a role change acts on the role held and on the role given: both must be the actor's to manage
+    const may = op === 'promote' ? allowed(actorRole, 'junior_rep') && allowed(actorRole, targetRole) : allowed(actorRole, targetRole);
+    if (!may) {
       expect(res.status).toBe(403);
       expect(res.body.type).toMatch(/\/forbidden-actor$/);
       // nothing was written
       if (op === 'associate') expect(after).toBeUndefined();
-      else expect(after).toMatchObject({ role: targetRole, status: op === 'reassociate' ? 'disassociated' : 'active' });
+      else expect(after).toMatchObject({ role: op === 'promote' ? 'junior_rep' : targetRole, status: op === 'reassociate' ? 'disassociated' : 'active' });
       return;
     }
     const expectations: Record<Operation, () => void> = {
@@ -97,6 +101,10 @@ describe.each(OPERATIONS)('%s', (op) => {
         expect(after).toMatchObject({ role: targetRole, status: 'disassociated' });
       },
       reassociate: () => {
+        expect(res.status).toBe(200);
+        expect(after).toMatchObject({ role: targetRole, status: 'active' });
+      },
+      promote: () => {
         expect(res.status).toBe(200);
         expect(after).toMatchObject({ role: targetRole, status: 'active' });
       },

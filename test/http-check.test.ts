@@ -398,6 +398,15 @@ describe('operations endpoints', () => {
     expect(ready.body).toEqual({ status: 'ready', backend: BACKEND });
   });
 
+  it('GET /readyz is 503 while SpiceDB holds another schema than the service wrote (another instance wrote an older one)', async () => {
+    const { createApp } = await import('../src/http/app.js');
+    // the schema this service expects differs from the one SpiceDB serves
+    const other = createApp({ ...t.deps, expectedSchema: () => `${schemaText()}\n// another version` });
+    const res = await request(other).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ status: 'not ready', backend: BACKEND });
+  });
+
   it('GET /v1/schema serves the schema SpiceDB holds, as text', async () => {
     const res = await request(t.app).get('/v1/schema').set(bearer(KEYS.check));
     expect(res.status).toBe(200);

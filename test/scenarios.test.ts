@@ -165,8 +165,10 @@ describe('disassociation', () => {
       ...facts.businessAuthorization(c, f.bn, 2),
       facts.clientInGroup(c, f.bn, 'g1'),
       facts.groupAssociation(f.bn, 'g1', f.juniorRep, 'senior_rep'),
-      facts.disassociated(f.bn, f.juniorRep),
     ]);
+    // the group association reaches the group's client (as senior_rep: update too)
+    expect(await can(store, f.juniorRep, 'update', { client: c })).toBe(true);
+    await put(store, [facts.disassociated(f.bn, f.juniorRep)]);
     expect(await can(store, f.juniorRep, 'view', { client: c })).toBe(false);
   });
 });
@@ -200,6 +202,8 @@ describe('registration status', () => {
     const c = businessClient();
     const direct = newRep('DR');
     await put(store, [...facts.businessAuthorization(c, f.bn, 2), facts.repAuthorization(c, direct, 1)]);
+    // before: the firm reaches the client
+    expect(await can(store, f.seniorRep, 'view', { client: c })).toBe(true);
     // cancellation: the registration goes first (nothing is reachable from then on), then
     // associations and privileges
     await remove(store, [facts.registered(f.bn)]);
@@ -271,6 +275,9 @@ describe('authorizations', () => {
     for (const rep of [f.owner, f.seniorRep]) {
       expect(await granted(store, rep, CLIENT_PERMS_OF('individual'), { client: c })).toEqual([]);
     }
+    // the same firm, the same client, the same level confirmed: it does
+    await put(store, [...facts.businessAuthorization(c, f.bn, 2)]);
+    expect(await can(store, f.seniorRep, 'update', { client: c })).toBe(true);
   });
 
   it('a RepID authorized directly works for the client without any firm', async () => {
