@@ -45,8 +45,9 @@ export const DEFAULT_DECISION_CACHE_SIZE = 100_000;
 /**
  * The decision cache's size when RAC_DECISION_CACHE_SIZE does not say: on with the package's
  * engine, which runs SpiceDB with its own caches off; off with rac-authz's own engine build, whose
- * SpiceDB dispatch cache answers a repeated question as fast (README, "Performance"), so no
- * hand-made cache of decisions is needed there; and never with a server (serviceStore).
+ * SpiceDB dispatch cache answers a repeated question at about half this cache's rate (README,
+ * "Performance"), as the architecture prefers SpiceDB's own cache where there is one (the variable
+ * turns this one on there); and never with a server (serviceStore).
  */
 export function defaultDecisionCacheSize(config: StoreConfig): number {
   return config.backend === 'embedded' && !(config.library && config.dispatchCache !== false) ? DEFAULT_DECISION_CACHE_SIZE : 0;
