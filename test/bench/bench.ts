@@ -99,7 +99,11 @@ const SERVER_DECK = Number(process.env.BENCH_SERVER_DECK ?? 40_000);
 const serverDeck = checkDeck(spec, SERVER_DECK, 11);
 const serverBodies = serverDeck.map((b) => JSON.stringify(b));
 
-type Measured = autocannon.Result & { cpu?: CpuShare };
+/**
+ * autocannon's result, with the 2xx answers' latencies as measured (fractional ms: autocannon's
+ * own histogram keeps whole milliseconds, so a p50 of "3" is anything from 3.0 to 3.99)
+ */
+type Measured = autocannon.Result & { cpu?: CpuShare; okLatencies: number[] };
 
 /** where a scenario starts in its deck: 0 by default; shared, it goes on where the last one stopped */
 interface DeckPlace {
@@ -118,13 +122,14 @@ const serverPlace: DeckPlace = { at: 0 };
 /** one scenario under autocannon; `service`: the process serving it (its CPU gets a column) */
 async function cannon(url: string, path: string, payloads: string[], headers: Record<string, string>, service?: ChildProcess, place: DeckPlace = { at: 0 }): Promise<Measured> {
   const before = snapshot();
-  const result = await load(url, path, payloads, headers, place);
-  return { ...result, cpu: share(before, snapshot(), result.requests.total, service?.pid) };
+  const { result, okLatencies } = await load(url, path, payloads, headers, place);
+  return { ...result, okLatencies, cpu: share(before, snapshot(), result.requests.total, service?.pid) };
 }
 
-function load(url: string, path: string, payloads: string[], headers: Record<string, string>, place: DeckPlace): Promise<autocannon.Result> {
+function load(url: string, path: string, payloads: string[], headers: Record<string, string>, place: DeckPlace): Promise<{ result: autocannon.Result; okLatencies: number[] }> {
+  const okLatencies: number[] = [];
   return new Promise((resolve, reject) => {
-    autocannon(
+    const instance = autocannon(
       {
         url,
         connections: CONNECTIONS,
@@ -140,21 +145,33 @@ function load(url: string, path: string, payloads: string[], headers: Record<str
           },
         ],
       },
-      (err, result) => (err ? reject(err) : resolve(result)),
+      (err, result) => (err ? reject(err) : resolve({ result, okLatencies })),
     );
+    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+      if (statusCode >= 200 && statusCode < 300) okLatencies.push(responseTime);
+    });
   });
 }
 
-// from the total, not autocannon's per-second average (which rounds a slow scenario to zero)
-const figure = (scenario: string, r: Measured, perRequest = 1): Figure => ({
-  scenario,
-  rps: Math.round((r.requests.total / r.duration) * 10) / 10,
-  cps: Math.round((r.requests.total / r.duration) * perRequest),
-  p50: r.latency.p50,
-  p99: r.latency.p99,
-  errors: r.errors + r.timeouts + r.non2xx,
-  ...(r.cpu ? { cpu: r.cpu } : {}),
-});
+/** the p-th percentile of latencies (ms, to 0.01) */
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? 0 : Math.round(sorted[Math.floor((sorted.length - 1) * p)]! * 100) / 100;
+}
+
+// from the total of 2xx answers (an error answered fast is no throughput), not autocannon's
+// per-second average (which rounds a slow scenario to zero); latencies fractional (Measured)
+const figure = (scenario: string, r: Measured, perRequest = 1): Figure => {
+  const sorted = [...r.okLatencies].sort((a, b) => a - b);
+  return {
+    scenario,
+    rps: Math.round((r['2xx'] / r.duration) * 10) / 10,
+    cps: Math.round((r['2xx'] / r.duration) * perRequest),
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    errors: r.errors + r.timeouts + r.non2xx,
+    ...(r.cpu ? { cpu: r.cpu } : {}),
+  };
+};
 
 async function loopDelay(port: number) {
   return (await (await fetch(`http://127.0.0.1:${port}/__bench/loop`)).json()) as Figure['loop'];
@@ -185,7 +202,8 @@ async function grpcLoop(endpoint: string, token: string, requests: v1.CheckPermi
         const t0 = performance.now();
         try {
           await client.promises.checkPermission(requests[place.at++ % requests.length]!);
-          latencies.push(performance.now() - t0);
+          // counted only when answered within the scenario's time (its rate divides by that time)
+          if (Date.now() <= until) latencies.push(performance.now() - t0);
         } catch {
           errors++;
         }
@@ -195,8 +213,15 @@ async function grpcLoop(endpoint: string, token: string, requests: v1.CheckPermi
   const cpu = share(before, snapshot(), latencies.length);
   client.close();
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => Math.round(latencies[Math.floor((latencies.length - 1) * p)]! * 100) / 100;
-  return { scenario: 'direct gRPC loop', rps: Math.round(latencies.length / duration), cps: Math.round(latencies.length / duration), p50: pct(0.5), p99: pct(0.99), errors, ...(cpu ? { cpu } : {}) };
+  return {
+    scenario: 'direct gRPC loop',
+    rps: Math.round(latencies.length / duration),
+    cps: Math.round(latencies.length / duration),
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    errors,
+    ...(cpu ? { cpu } : {}),
+  };
 }
 
 /** the same checks as SpiceDB v1 requests (individuals by their pseudonym, as rac-authz stores them) */
@@ -216,9 +241,31 @@ function spicedbRequests(): v1.CheckPermissionRequest[] {
   });
 }
 
+/** the median of numbers (the mean of the two middle ones for an even count) */
+const mid = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+};
+
+/**
+ * A row's figure over its rounds: requests and checks a second, p50 and p99 each their own median
+ * (the mean of the two middle values for an even count); the CPU, event-loop and batch figures of
+ * the round whose rate is the middle one (the lower middle for an even count).
+ */
 const median = (xs: Figure[]): Figure => {
   const sorted = [...xs].sort((a, b) => a.rps - b.rps);
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const r1 = (x: number) => Math.round(x * 10) / 10;
+  const r2 = (x: number) => Math.round(x * 100) / 100;
+  return {
+    ...middle,
+    rps: r1(mid(xs.map((x) => x.rps))),
+    cps: Math.round(mid(xs.map((x) => x.cps))),
+    p50: r2(mid(xs.map((x) => x.p50))),
+    p99: r2(mid(xs.map((x) => x.p99))),
+    errors: xs.reduce((n, x) => n + x.errors, 0),
+  };
 };
 
 /** BENCH_PIN=1: where the server part ran (pin.ts) */
@@ -345,18 +392,15 @@ async function serverRounds(env: Record<string, string | undefined>, racPort: nu
       round,
     );
   const rac = async (round: number) => keep(runs.rac!, await racRow('rac-authz POST /v1/check (server backend)', racPort, racChild, '/v1/check', serverBodies, 1, serverPlace), round);
+  const grpc = async (round: number) => keep(runs.grpc!, await grpcLoop(env.SPICEDB_ENDPOINT!, env.SPICEDB_TOKEN!, requests, serverPlace), round);
+  const rows = [gateway, rac, grpc];
   for (const round of rounds(SERVER_ROUNDS)) {
-    // The two rows of the target side by side, in turn first (gateway first in even rounds and the
-    // warm-up, rac-authz first in odd ones): whatever one row leaves behind for the next (SpiceDB's
-    // heap, Postgres's buffers) falls on each alike.
-    if (round % 2 === 0 || round < 0) {
-      await gateway(round);
-      await rac(round);
-    } else {
-      await rac(round);
-      await gateway(round);
-    }
-    keep(runs.grpc!, await grpcLoop(env.SPICEDB_ENDPOINT!, env.SPICEDB_TOKEN!, requests, serverPlace), round);
+    // The three rows in rotation (gateway, rac-authz, gRPC loop; then rac-authz, gRPC loop,
+    // gateway; then gRPC loop, gateway, rac-authz; the warm-up as the first): over a multiple of
+    // three rounds each row runs first, second and third alike, so whatever one row leaves behind
+    // for the next (SpiceDB's heap, Postgres's buffers) falls on each alike.
+    const turn = Math.max(round, 0) % rows.length;
+    for (const row of [...rows.slice(turn), ...rows.slice(0, turn)]) await row(round);
     process.stderr.write(round < 0 ? 'server warm-up round done\n' : `server round ${round + 1}/${SERVER_ROUNDS} done\n`);
   }
 }
@@ -390,6 +434,9 @@ if (server) {
     // the same ratio in CPU: what one check costs the machine along each path (rac-authz, SpiceDB,
     // Postgres, load generator), less moved by other tenants than requests per second
     ratios['server: CPU per check, gateway path / rac path (>= 1: rac costs no more)'] = round2(spent(server.gateway!.cpu) / spent(server.rac!.cpu));
+    // the same without the load generator's share (the gateway's larger answers cost it more to read)
+    const served = (c?: CpuShare) => spent(c) - (c?.load ?? 0);
+    ratios['server: the same, load generator left out'] = round2(served(server.gateway!.cpu) / served(server.rac!.cpu));
   }
 }
 const all = [...Object.values(embedded ?? {}), ...Object.values(server ?? {})];
