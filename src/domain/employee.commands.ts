@@ -13,7 +13,7 @@ import {
   mayHoldPrivileges,
   mustExist,
   mustNotExist,
-  noGroupAssociation,
+  groupAssociationsAsRead,
   readActiveOwners,
   readAssociations,
   readGroupIds,
@@ -73,7 +73,7 @@ export class EmployeeCommands {
     // gave them to the role this write gives, so they go in it too, the rep's group associations
     // still being those read (or none) at the write
     const stale = !mayHoldPrivileges(all) && target.privileges.length > 0;
-    if (stale) pre.push(...(isAssociated(all) ? groupAssociationsUnchanged(bn, repId, all) : await noGroupAssociation(this.kit.store, bn, repId, FRESHEST)));
+    if (stale) pre.push(...(await groupAssociationsAsRead(this.kit.store, bn, repId, all, FRESHEST)));
     const privileges = role === 'junior_rep_limited' || stale ? [] : target.privileges;
     if (role === 'junior_rep_limited' || stale) for (const p of PRIVILEGES) updates.push(del(facts.privilege(bn, repId, p)));
     const after = { ...target, role, privileges };

@@ -88,6 +88,14 @@ export async function noGroupAssociation(store: AuthzStore, bn: string, repId: s
   });
 }
 
+/**
+ * preconditions: the rep's group associations are still those read; or, holding none in the
+ * business when read, it still holds none in any group of it
+ */
+export async function groupAssociationsAsRead(store: AuthzStore, bn: string, repId: string, a: Associations, consistency: Consistency): Promise<Precondition[]> {
+  return isAssociated(a) ? groupAssociationsUnchanged(bn, repId, a) : noGroupAssociation(store, bn, repId, consistency);
+}
+
 /** preconditions: the employee still has exactly the role read (or none) */
 export function roleUnchanged(bn: string, repId: string, role: Role | undefined): Precondition[] {
   return role ? [mustExist(facts.role(bn, repId, role))] : ROLES.map((r) => mustNotExist(facts.role(bn, repId, r)));

@@ -8,10 +8,8 @@ import { associationPermissions } from './escalation.js';
 import * as facts from './facts.js';
 import {
   collect,
-  groupAssociationsUnchanged,
-  isAssociated,
+  groupAssociationsAsRead,
   mayHoldPrivileges,
-  noGroupAssociation,
   mustExist,
   mustNotExist,
   readAssociations,
@@ -122,8 +120,7 @@ export class GroupCommands {
     for (let attempt = 1; ; attempt++) {
       const all = await readAssociations(this.kit.store, bn, repId, FRESHEST);
       if (all.business.privileges.length === 0 || mayHoldPrivileges(all)) return undefined;
-      const pre = [...roleUnchanged(bn, repId, all.business.role), ...groupAssociationsUnchanged(bn, repId, all)];
-      if (!isAssociated(all)) pre.push(...(await noGroupAssociation(this.kit.store, bn, repId, FRESHEST)));
+      const pre = [...roleUnchanged(bn, repId, all.business.role), ...(await groupAssociationsAsRead(this.kit.store, bn, repId, all, FRESHEST))];
       try {
         return await this.kit.write(ctx, 'group.delete', `${target}/rep:${repId}`, PRIVILEGES.map((p) => del(facts.privilege(bn, repId, p))), pre, {
           before: { privileges: all.business.privileges },
@@ -189,8 +186,7 @@ export class GroupCommands {
     const stale = !mayHoldPrivileges(all);
     if (!stale && mayHoldPrivileges({ business: all.business, groups })) return [];
     updates.push(...PRIVILEGES.map((p) => del(facts.privilege(bn, repId, p))));
-    pre.push(...roleUnchanged(bn, repId, all.business.role), ...groupAssociationsUnchanged(bn, repId, all));
-    if (!isAssociated(all)) pre.push(...(await noGroupAssociation(this.kit.store, bn, repId, FRESHEST)));
+    pre.push(...roleUnchanged(bn, repId, all.business.role), ...(await groupAssociationsAsRead(this.kit.store, bn, repId, all, FRESHEST)));
     return all.business.privileges;
   }
 
