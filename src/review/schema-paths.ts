@@ -52,32 +52,22 @@ function parseExpr(text: string): Expr {
     }
     return { op: 'ref', name: t! };
   };
-  const union = (): Expr => {
-    let e = primary();
-    while (peek() === '+') {
-      i++;
-      e = { op: '+', left: e, right: primary() };
-    }
-    return e;
-  };
+  /** one left-associative level: operands of the tighter level joined by `op` */
+  const level =
+    (op: '+' | '&' | '-', operand: () => Expr) =>
+    (): Expr => {
+      let e = operand();
+      while (peek() === op) {
+        i++;
+        e = { op, left: e, right: operand() };
+      }
+      return e;
+    };
   // SpiceDB's precedence, tightest first: +, then &, then - (its parser's
   // ComputeExpressionOperators), each left-associative: a - b & c is a - (b & c)
-  const intersection = (): Expr => {
-    let e = union();
-    while (peek() === '&') {
-      i++;
-      e = { op: '&', left: e, right: union() };
-    }
-    return e;
-  };
-  const expr = (): Expr => {
-    let e = intersection();
-    while (peek() === '-') {
-      i++;
-      e = { op: '-', left: e, right: intersection() };
-    }
-    return e;
-  };
+  const union = level('+', primary);
+  const intersection = level('&', union);
+  const expr = level('-', intersection);
   return expr();
 }
 
