@@ -175,8 +175,11 @@ describe('privileges and the limited role, across associations', () => {
     expect(res.status).toBe(403);
     expect(res.body.detail).toContain('associate_administrators');
     expect((await employee(f, 'GADM006')).privileges).toEqual(['individual_clients']);
-    // a change that keeps the privileges is a representative's, the junior administrator's to make
-    await api.ok(200, `rep:${f.ja}`, 'put', `/v1/businesses/${f.bn}/employees/GADM006`, { role: 'senior_rep' });
+    // nor any other change of its business role: the employee is an administrator (in the group),
+    // and a junior administrator acts on representatives only
+    const other = await api.as(`rep:${f.ja}`, 'put', `/v1/businesses/${f.bn}/employees/GADM006`, { role: 'senior_rep' });
+    expect(other.status).toBe(403);
+    expect((await employee(f, 'GADM006')).role).toBe('junior_rep');
     // and a senior administrator may make the first
     await api.ok(200, `rep:${f.sa}`, 'put', `/v1/businesses/${f.bn}/employees/GADM006`, { role: 'junior_rep_limited' });
     expect((await employee(f, 'GADM006')).privileges).toEqual([]);

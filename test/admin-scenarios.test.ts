@@ -279,6 +279,52 @@ describe('an employee is every association it holds in the business (business an
     expect(await reaches()).toBe(false);
   });
 
+  it('a junior administrator may not give or change the business role of an employee who is an administrator in a group (it acts on an administrator)', async () => {
+    const groupOnly = await fenced('senior_admin');
+    const ja = `rep:${groupOnly.f.juniorAdmin}`;
+    expect((await api.as(ja, 'put', groupOnly.path, { role: 'junior_rep' })).status).toBe(403);
+    const both = await fenced('junior_admin', 'junior_rep');
+    expect((await api.as(`rep:${both.f.juniorAdmin}`, 'put', both.path, { role: 'senior_rep' })).status).toBe(403);
+    const employee = async (x: typeof both) =>
+      ((await api.ok(200, x.o, 'get', `/v1/businesses/${x.f.bn}/employees`)).body.employees as Array<{ repId: string }>).find((e) => e.repId === x.rep);
+    expect(await employee(both)).toMatchObject({ role: 'junior_rep' });
+    expect(await employee(groupOnly)).toMatchObject({ role: null });
+    // a senior administrator may; and a junior administrator may for a representative in a group
+    await api.ok(201, `rep:${groupOnly.f.seniorAdmin}`, 'put', groupOnly.path, { role: 'junior_rep' });
+    const rep = await fenced('senior_rep');
+    await api.ok(201, `rep:${rep.f.juniorAdmin}`, 'put', rep.path, { role: 'junior_rep' });
+    await api.ok(200, `rep:${rep.f.juniorAdmin}`, 'put', rep.path, { role: 'senior_rep' });
+  }, 30_000);
+
+  it('an employee whose every association went is associated again active: a disassociation record it left behind does not carry over', async () => {
+    for (const how of ['group association deleted', 'group deleted'] as const) {
+      const { f, o, rep, gid, path, reaches } = await fenced('junior_rep');
+      const sin = '287000004';
+      await authorize('individual', sin, f.bn);
+      await api.ok(200, o, 'post', `${path}/disassociate`);
+      expect(await reaches()).toBe(false);
+      if (how === 'group deleted') await api.ok(204, o, 'delete', `/v1/businesses/${f.bn}/groups/${gid}`);
+      else await api.ok(204, o, 'delete', `/v1/businesses/${f.bn}/groups/${gid}/employees/${rep}`);
+      const put = await api.ok(201, `rep:${f.juniorAdmin}`, 'put', path, { role: 'junior_rep' });
+      expect([how, put.body]).toEqual([how, expect.objectContaining({ role: 'junior_rep', disassociated: false })]);
+      const listed = ((await api.ok(200, o, 'get', `/v1/businesses/${f.bn}/employees`)).body.employees as Array<{ repId: string }>).find((e) => e.repId === rep);
+      expect([how, listed]).toEqual([how, expect.objectContaining({ role: 'junior_rep', status: 'active' })]);
+      expect([how, await view(rep, 'individual', sin)]).toEqual([how, true]);
+    }
+    // the control: while a group association remains, the employee is still disassociated, and a
+    // business role given meanwhile reaches nothing until it is re-associated
+    const { f, o, rep, path, reaches } = await fenced('junior_rep');
+    const sin = '287000004';
+    await authorize('individual', sin, f.bn);
+    await api.ok(200, o, 'post', `${path}/disassociate`);
+    const put = await api.ok(201, `rep:${f.juniorAdmin}`, 'put', path, { role: 'junior_rep' });
+    expect(put.body).toMatchObject({ role: 'junior_rep', disassociated: true });
+    expect(await view(rep, 'individual', sin)).toBe(false);
+    expect(await reaches()).toBe(false);
+    await api.ok(200, o, 'post', `${path}/reassociate`);
+    expect(await view(rep, 'individual', sin)).toBe(true);
+  }, 60_000);
+
   it('deleting a disassociated employee never gives back what a group association reached: the employee leaves the business whole', async () => {
     const { f, o, path, reaches, rep } = await fenced('senior_admin', 'junior_rep');
     await api.ok(200, o, 'post', `${path}/disassociate`);
@@ -581,6 +627,34 @@ describe('client authorizations', () => {
     const again = await api.as('client:trust:T77777777', 'post', `/v1/clients/trust/T77777777/authorization-requests/business/${f.bn}/confirm`);
     expect(again.status).toBe(404);
   });
+
+  it("confirming a request keeps the expiry the client set on the firm's authorization in force (a request carries none)", async () => {
+    const f = await firm();
+    const c = 'client:trust:T77777771';
+    const until = new Date(Date.now() + 86400_000).toISOString();
+    await authorize('trust', 'T77777771', f.bn, 1, until);
+    await api.ok(201, `rep:${f.juniorRep}`, 'post', `/v1/businesses/${f.bn}/authorization-requests`, { client: { type: 'trust', id: 'T77777771' }, level: 2 });
+    const confirmed = await api.ok(200, c, 'post', `/v1/clients/trust/T77777771/authorization-requests/business/${f.bn}/confirm`);
+    expect(confirmed.body).toMatchObject({ level: 2, expiresAt: until });
+    const mine = await api.ok(200, c, 'get', '/v1/clients/trust/T77777771/authorizations');
+    expect(mine.body.authorizations).toEqual([expect.objectContaining({ representative: { business: f.bn }, level: 2, expiresAt: until })]);
+    expect(mine.body.pendingRequests).toEqual([]);
+    // and it still ends then: an expiry 2 s away, confirmed over, grants nothing after it
+    const soon = new Date(Date.now() + 2500).toISOString();
+    await authorize('trust', 'T77777772', f.bn, 1, soon);
+    await api.ok(201, `rep:${f.juniorRep}`, 'post', `/v1/businesses/${f.bn}/authorization-requests`, { client: { type: 'trust', id: 'T77777772' }, level: 2 });
+    await api.ok(200, 'client:trust:T77777772', 'post', `/v1/clients/trust/T77777772/authorization-requests/business/${f.bn}/confirm`);
+    expect(await api.check({ rep: f.seniorRep, permission: 'update', client: { type: 'trust', id: 'T77777772' } })).toBe(true);
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(await view(f.seniorRep, 'trust', 'T77777772')).toBe(false);
+    // an expiry already passed is no authorization in force: the confirmed one has none
+    await authorize('trust', 'T77777773', f.bn, 1, new Date(Date.now() + 1000).toISOString());
+    await new Promise((r) => setTimeout(r, 1500));
+    await api.ok(201, `rep:${f.juniorRep}`, 'post', `/v1/businesses/${f.bn}/authorization-requests`, { client: { type: 'trust', id: 'T77777773' }, level: 1 });
+    const fresh = await api.ok(200, 'client:trust:T77777773', 'post', `/v1/clients/trust/T77777773/authorization-requests/business/${f.bn}/confirm`);
+    expect(fresh.body).toMatchObject({ level: 1, expiresAt: null });
+    expect(await view(f.seniorRep, 'trust', 'T77777773')).toBe(true);
+  }, 30_000);
 
   it('a request lapses by SpiceDB expiration, with no timer: confirming after 14 days is 404', async () => {
     const f = await firm();

@@ -48,11 +48,16 @@ describe('the HTTP front at its edges', () => {
     expect(employees.find((e: { repId: string }) => e.repId === 'EDGREP1').privileges).toEqual([]);
   });
 
-  it('a chunked body of 3 MB to an operation that takes none: refused, nothing done, not read whole', async () => {
+  it('a chunked body of 3 MB to an operation that takes none: refused as over 1 MiB (413, whatever its type, as with a Content-Length), nothing done, not read whole', async () => {
     const mb = Buffer.alloc(1024 * 1024, 'x');
     const res = await chunked(t.app, 'POST', `/v1/businesses/${BN}/suspend`, { ...bearer(KEYS.admin), 'RAC-Actor': `rep:${OWNER}`, 'Content-Type': 'text/plain' }, [mb, mb, mb]);
-    expect(res.status).toBe(415);
+    expect(res.status).toBe(413);
     expect(await status()).toBe('active');
+    // a check's body too; under 1 MiB, the same body's type is what is wrong (415)
+    const check = await chunked(t.app, 'POST', '/v1/check', { ...bearer(KEYS.check), 'Content-Type': 'text/plain' }, [mb, mb]);
+    expect(check.status).toBe(413);
+    const small = await chunked(t.app, 'POST', '/v1/check', { ...bearer(KEYS.check), 'Content-Type': 'text/plain' }, [Buffer.from('hello')]);
+    expect(small.status).toBe(415);
   });
 
   it('a chunked JSON body over 1 MiB: 413, nothing done', async () => {

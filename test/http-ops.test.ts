@@ -146,6 +146,28 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it('declares the 409 an import line that conflicts with the store gets, and the 408 of a request not received in time', () => {
+    const imp = doc.paths['/v1/import']!.post!.responses as Record<string, { headers?: Record<string, unknown> }>;
+    expect(Object.keys(imp)).toEqual(expect.arrayContaining(['400', '409']));
+    // refused part-way, it says what it wrote
+    expect(Object.keys(imp['409']!.headers ?? {})).toContain('RAC-Consistency-Token');
+    // Node's HTTP server answers a request that took too long to arrive (any operation), before any handler: no request id
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) expect([method, path, '408' in op.responses]).toEqual([method, path, true]);
+    }
+    expect(Object.keys((doc.paths['/v1/check']!.post!.responses as Record<string, { headers?: Record<string, unknown> }>)['408']!.headers ?? {})).toEqual([]);
+  });
+
+  it('the public pages read no consistency token: a malformed RAC-At-Least-As-Fresh (a proxy forwarding headers) changes nothing', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
+      const res = await request(t.app).get(path).set('RAC-At-Least-As-Fresh', '!!');
+      expect([path, res.status]).toEqual([path, 200]);
+    }
+    // where a route reads it, it is still refused
+    const check = await request(t.app).post('/v1/check').set(bearer(KEYS.check)).set('RAC-At-Least-As-Fresh', '!!').send({ rep: 'SREP001', permission: 'view_employees', business: '123456789' });
+    expect(check.status).toBe(400);
+  });
+
   it('names the actor header on admin operations', () => {
     const op = doc.paths['/v1/businesses/{bn}/employees/{repId}']!.put!;
     expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'RAC-Actor', in: 'header', required: true }));

@@ -191,12 +191,16 @@ export class AuthorizationCommands {
     if (!live) throw new NotFoundError(`no pending request of business ${bn} for this client (none, or it lapsed)`);
     const level = Number(live.relation.slice(-1)) as Level;
     const rep = { business: bn };
-    const { updates, pre } = this.setLevel(client, rep, level, undefined, await this.current(client, rep));
+    const existing = await this.current(client, rep);
+    // a request carries no expiry: confirming it changes the level, not the date the client set
+    // on an authorization of that business still in force (it would otherwise never end)
+    const expiresAt = existing.map((e) => e.expiresAt).find((d) => d !== undefined && d.getTime() > now);
+    const { updates, pre } = this.setLevel(client, rep, level, expiresAt, existing);
     pre.push(mustExist(live));
     const token = await this.kit.write(ctx, 'authorization.confirm', `${client.type}:${client.key}/business:${bn}`, updates, pre, {
-      before: { status: 'pending', level },
-      after: { level, expiresAt: null },
+      before: { status: 'pending', level, ...(existing[0] ? { authorization: { level: Number(existing[0].relation.slice(-1)), expiresAt: existing[0].expiresAt?.toISOString() ?? null } } : {}) },
+      after: { level, expiresAt: expiresAt?.toISOString() ?? null },
     });
-    return { authorization: this.view(client, rep, level), token };
+    return { authorization: this.view(client, rep, level, expiresAt), token };
   }
 }

@@ -55,13 +55,17 @@ export class EmployeeCommands {
     const all = await readAssociations(this.kit.store, bn, repId, FRESHEST);
     const target = all.business;
     const base = target.role ? 'modify_associations' : undefined;
-    // the limited role takes the employee's privileges away, and they apply wherever its
-    // associations reach: doing that acts on every role it holds (a BN-group administrator's too)
-    const dropsPrivileges = role === 'junior_rep_limited' && target.privileges.length > 0;
+    // giving or changing the business role acts on the employee, which is every role it holds (a
+    // BN-group administrator's too: a junior administrator may act on representatives only), and
+    // a group `member` takes the business role, so its reach changes with it too
     const needed = permissionsToChangeRole(base, target.role, role);
-    if (dropsPrivileges) needed.push(...rolesHeld(target.role, all.groups).flatMap(associationPermissions));
-    const pre = [...(await this.kit.authorizeActor(actor, bn, [...new Set(needed)])), ...roleUnchanged(bn, repId, target.role)];
-    if (dropsPrivileges) pre.push(...groupAssociationsUnchanged(bn, repId, all));
+    needed.push(...rolesHeld(target.role, all.groups).flatMap(associationPermissions));
+    // with no association read, the rep must still hold none in any group at the write
+    const pre = [
+      ...(await this.kit.authorizeActor(actor, bn, [...new Set(needed)])),
+      ...roleUnchanged(bn, repId, target.role),
+      ...(await groupAssociationsAsRead(this.kit.store, bn, repId, all, FRESHEST)),
+    ];
     if (target.role === 'owner' && role !== 'owner') pre.push(...(await this.anotherOwner(bn, repId)));
 
     const updates: RelationshipUpdate[] = [];
@@ -73,10 +77,14 @@ export class EmployeeCommands {
     // gave them to the role this write gives, so they go in it too, the rep's group associations
     // still being those read (or none) at the write
     const stale = !mayHoldPrivileges(all) && target.privileges.length > 0;
-    if (stale) pre.push(...(await groupAssociationsAsRead(this.kit.store, bn, repId, all, FRESHEST)));
     const privileges = role === 'junior_rep_limited' || stale ? [] : target.privileges;
     if (role === 'junior_rep_limited' || stale) for (const p of PRIVILEGES) updates.push(del(facts.privilege(bn, repId, p)));
-    const after = { ...target, role, privileges };
+    // a disassociation record with no association left (its group associations went since) is
+    // the old employee's: a new one starts associated. While an association remains, the
+    // employee is disassociated as a whole, and stays so
+    const leftover = !isAssociated(all) && target.disassociated;
+    if (leftover) updates.push(del(facts.disassociated(bn, repId)));
+    const after = { ...target, role, privileges, disassociated: target.disassociated && !leftover };
     const token = await this.kit.write(ctx, 'employee.put', `business:${bn}/rep:${repId}`, updates, pre, {
       before: target.role ? view(target) : null,
       after: view(after),

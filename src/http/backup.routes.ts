@@ -47,6 +47,8 @@ export function backupRoutes(store: AuthzStore, audit: AuditSink): RouteSpec[] {
       summary: 'Write relationships from NDJSON (as GET /v1/export writes them), in batches; idempotent',
       scope: 'ops',
       bodyType: 'application/x-ndjson',
+      // a line the store contradicts (another value of a one-of relation, say): 409
+      errors: [409],
       responses: {
         200: { description: 'imported', schema: z.object({ imported: z.number().int(), consistencyToken: z.string() }), token: true },
       },

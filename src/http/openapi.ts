@@ -14,6 +14,7 @@ const COMMON_ERRORS: Record<number, string> = {
   404: 'not found',
   405: 'method not allowed on this path',
   409: 'the current state does not allow it, or it changed while the command ran (a precondition of its write failed): read it again',
+  408: 'the request was not received whole in time (refused by the HTTP server before any handler; an import that takes longer: send it in parts)',
   413: 'body over 1 MiB',
   415: 'the body is not of the media type the operation reads (application/json; the import: application/x-ndjson; an operation that takes no body: none, or an empty JSON object), or not in UTF-8',
   429: 'this API key is over its request budget (Retry-After)',
@@ -86,7 +87,8 @@ function operation(spec: RouteSpec): ZodOpenApiOperationObject {
     };
   }
   // every declared path answers another method with 405, and a body it cannot read with 415
-  const errors = new Set<number>([405, 415, 431, 500, ...(spec.errors ?? [])]);
+  // and Node's HTTP server answers a request not received whole in time (408) or with headers too large (431)
+  const errors = new Set<number>([405, 408, 415, 431, 500, ...(spec.errors ?? [])]);
   if (spec.params || spec.query || spec.body || spec.actor) errors.add(400);
   // scoped routes also read the consistency header (400), a key's budget (429) and SpiceDB
   if (spec.scope) [400, 401, 403, 429, 503].forEach((e) => errors.add(e));
@@ -97,9 +99,9 @@ function operation(spec: RouteSpec): ZodOpenApiOperationObject {
   for (const e of [...errors].sort()) {
     responses[String(e)] = {
       description: COMMON_ERRORS[e] ?? 'error',
-      // a 431 comes from Node's HTTP server, before any handler: no request id
+      // a 408 or 431 comes from Node's HTTP server, before any handler: no request id
       headers: z.object({
-        ...(e === 431 ? {} : REQUEST_ID),
+        ...(e === 408 || e === 431 ? {} : REQUEST_ID),
         ...(ERROR_HEADERS[e] ?? {}),
         // a route that reads its own body (the import) writes as it reads: refused part-way, it wrote
         ...(spec.bodyType && (e === 400 || e === 409)

@@ -92,8 +92,10 @@ const hasBody = (req: Request) => req.get('transfer-encoding') !== undefined || 
 /**
  * Refuses a request for its body once the body is read off and dropped, so that a caller still
  * sending it reads the answer rather than a reset connection (as Express's body parser does).
+ * `overLimit`, if given, is the answer instead when the body turns out longer than it may be read.
  */
-export async function refuseBody(req: Request, problem: Problem): Promise<never> {
+export async function refuseBody(req: Request, problem: Problem, overLimit?: Problem): Promise<never> {
+  let over = false;
   if (!req.readableEnded) {
     // the body is read off up to its announced length (at most 64 MiB) or, chunked (no announced
     // end), DRAIN_LIMIT bytes: past that, reading stops and the connection closes after the answer
@@ -104,6 +106,7 @@ export async function refuseBody(req: Request, problem: Problem): Promise<never>
       req.on('data', (chunk: Buffer) => {
         seen += chunk.length;
         if (seen > limit) {
+          over = true;
           req.pause();
           req.res?.setHeader('Connection', 'close');
           resolve();
@@ -113,7 +116,7 @@ export async function refuseBody(req: Request, problem: Problem): Promise<never>
     req.resume();
     await Promise.race([finished(req).catch(() => undefined), overflow]);
   }
-  throw new HttpProblem(problem);
+  throw new HttpProblem(over && overLimit ? overLimit : problem);
 }
 
 /** what refuseBody reads off a refused chunked body before it stops reading (the body limit, app.ts) */
@@ -219,7 +222,9 @@ export function mount(router: Router, routes: RouteSpec[], prefix = '', options:
       if (spec.scope) requireScope(res, spec.scope);
       if (options.checkResponses) conformingJson(spec, res);
       const unreadable = unreadableBody(spec, req);
-      if (unreadable) await refuseBody(req, unreadable);
+      // a body of unannounced size past 1 MiB is too large whatever its type, as one announced so
+      // is (app.ts); the import's body is bound per line only
+      if (unreadable) await refuseBody(req, unreadable, spec.bodyType ? undefined : problems.tooLarge());
       const params = parseWithPrefix(spec.params, req.params, [], '(path)');
       // req.query parses the query string on each read: read only by a route that declares one
       const query = spec.query ? parseWithPrefix(spec.query, req.query, [], 'query') : undefined;
@@ -234,7 +239,9 @@ export function mount(router: Router, routes: RouteSpec[], prefix = '', options:
         actor = parseWithPrefix(actorSchema, header, ['headers', ACTOR_HEADER]);
       }
       const bodyConsistency = (body as { consistency?: Parameters<typeof consistencyOf>[1] } | undefined)?.consistency;
-      const consistency = consistencyOf(req, bodyConsistency);
+      // the consistency header is the API's (scoped routes): a public page reads none, and is not
+      // refused for one a proxy forwarded
+      const consistency: Consistency = spec.scope ? consistencyOf(req, bodyConsistency) : { kind: 'minimizeLatency' };
       const ctx = { actor: actor as Actor, requestId: String(res.locals.requestId ?? ''), consistency };
       try {
         await spec.handler(req, res, { params, query, body, ctx, consistency });
