@@ -342,6 +342,11 @@ describe('GET /v1/reps/{repId}/clients: the cursor belongs to its query', () => 
     ['a forged cursor past the types', () => encode({ t: 2 })],
     ['not base64 JSON', () => 'not-a-cursor'],
     ['its own binding with a cursor SpiceDB never issued', () => encode({ ...JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')), c: 'abc' })],
+    // a revision of one's choosing would list the rep's clients as they were then (a revoked
+    // authorization's among them), while SpiceDB keeps it: the cursor is signed
+    ['its own fields with another revision to read the next type at', () => encode({ ...JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')), t: 1, c: undefined, x: undefined, s: token })],
+    ['its own fields without their signature', () => encode({ ...JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')), m: undefined })],
+    ['its own fields with another cursor\'s signature', () => encode({ ...JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')), t: 1, c: undefined })],
   ])('%s: 400 naming the cursor', async (_label, forged) => {
     expectCursorRefused(await page('OWNER01', { limit: '1', cursor: forged() }));
   });

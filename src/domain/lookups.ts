@@ -1,6 +1,6 @@
 // Lookups: the clients a representative reaches (paged by cursor, streamed from SpiceDB as they
 // arrive, never held whole in memory) and the representatives who reach a client.
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { CLIENT_TYPES, type ClientId, type ClientType } from './identifiers.js';
 import { InvalidRequestError, StoreRejectedError } from './errors.js';
 import { CLIENT_OBJECT_TYPES, clientObject, repObject, resolveClient } from './objects.js';
@@ -18,10 +18,16 @@ export interface ClientPageQuery {
 
 /**
  * where a page stopped: the digest of the query it belongs to, the index of the client type, and
- * SpiceDB's cursor within it
+ * SpiceDB's cursor within it; signed (`m`)
  */
 interface PageCursor {
   q: string;
+  /**
+   * the service's signature of the query and every other field: a cursor names a revision to read
+   * at (`s`), so one made by hand could list a rep's clients as they were at any revision SpiceDB
+   * still keeps, a revoked or expired authorization's among them
+   */
+  m?: string;
   t: number;
   c?: string;
   /** the consistency the first page was asked with, when not the default (SpiceDB's cursor holds its revision) */
@@ -53,11 +59,22 @@ function queryDigest(q: ClientPageQuery): string {
   return createHash('sha256').update(JSON.stringify([q.repId, q.permission, q.type ?? null, q.limit])).digest('base64url').slice(0, 16);
 }
 
+/**
+ * The cursor's signature: an HMAC-SHA-256 under the service's pseudonym key (through the
+ * pseudonymizer, whose input here, `cursor:…`, is never a SIN's), over the query and the cursor's
+ * fields, 128 bits of it. Every facade that shares the key accepts the others' cursors; nobody
+ * without it can make one.
+ */
+function cursorMac(sign: Pseudonymizer, q: ClientPageQuery, c: Omit<PageCursor, 'm'>): string {
+  return sign(`cursor:${JSON.stringify([q.repId, q.permission, q.type ?? null, q.limit, c.q, c.t, c.c ?? null, c.k ?? null, c.s ?? null, c.x ?? null])}`).slice(0, 32);
+}
+
 const badCursor = (why: string) => new InvalidRequestError(`The cursor ${why}; ask for the first page without one.`, [{ path: 'cursor', message: 'is not a cursor of this query' }]);
 
-function encodeCursor(q: ClientPageQuery, at: { t: number; c?: string; s?: string; x?: 1 }, consistency: Consistency): string {
+function encodeCursor(sign: Pseudonymizer, q: ClientPageQuery, at: { t: number; c?: string; s?: string; x?: 1 }, consistency: Consistency): string {
   const k = consistency.kind === 'minimizeLatency' ? {} : { k: consistency };
-  return Buffer.from(JSON.stringify({ q: queryDigest(q), ...at, ...k } satisfies PageCursor)).toString('base64url');
+  const body = { q: queryDigest(q), ...at, ...k } satisfies PageCursor;
+  return Buffer.from(JSON.stringify({ ...body, m: cursorMac(sign, q, body) } satisfies PageCursor)).toString('base64url');
 }
 
 const isToken = (t: unknown): t is string => typeof t === 'string' && t.length > 0 && t.length <= 1024;
@@ -78,7 +95,7 @@ function resumedConsistency(cursor: PageCursor, asked: Consistency): Consistency
 }
 
 /** the caller's cursor, if it is one this service returned for this very query */
-function decodeCursor(q: ClientPageQuery, s: string, types: number): PageCursor {
+function decodeCursor(sign: Pseudonymizer, q: ClientPageQuery, s: string, types: number): PageCursor {
   let c: PageCursor;
   try {
     c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as PageCursor;
@@ -93,9 +110,14 @@ function decodeCursor(q: ClientPageQuery, s: string, types: number): PageCursor 
     (c.c === undefined || typeof c.c === 'string') &&
     (c.k === undefined || isConsistency(c.k)) &&
     (c.s === undefined || isToken(c.s)) &&
-    (c.x === undefined || (c.x === 1 && c.s !== undefined));
+    (c.x === undefined || (c.x === 1 && c.s !== undefined)) &&
+    typeof c.m === 'string';
   if (!wellFormed) throw badCursor('is not one this service returned');
   if (c.q !== queryDigest(q) || c.t >= types) throw badCursor('belongs to another query (rep, permission, type or limit)');
+  const { m, ...body } = c;
+  const given = Buffer.from(m!);
+  const wanted = Buffer.from(cursorMac(sign, q, body));
+  if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw badCursor('is not one this service returned');
   return c;
 }
 
@@ -111,7 +133,7 @@ export class LookupService {
    */
   async clientsOfRep(q: ClientPageQuery, consistency: Consistency, emit: (c: { type: ClientType; id: string }) => Promise<void>): Promise<string | null> {
     const types = q.type ? [q.type] : [...CLIENT_TYPES];
-    const start: PageCursor | { t: number; c?: string; s?: string; x?: 1 } = q.cursor ? decodeCursor(q, q.cursor, types.length) : { t: 0 };
+    const start: PageCursor | { t: number; c?: string; s?: string; x?: 1 } = q.cursor ? decodeCursor(this.pseudonymize, q, q.cursor, types.length) : { t: 0 };
     if (q.cursor) consistency = resumedConsistency(start as PageCursor, consistency);
     // the listing's revision, once known: a type begun after it was learnt is asked at exactly it
     let snapshot = start.s;
@@ -156,7 +178,7 @@ export class LookupService {
         }
         if (remaining === 0) {
           // the page is full: the next one resumes here (it may turn out empty)
-          return encodeCursor(q, { t, ...(cursor ? { c: cursor } : {}), ...(snapshot ? { s: snapshot } : {}), ...(atSnapshot && cursor ? { x: 1 as const } : {}) }, consistency);
+          return encodeCursor(this.pseudonymize, q, { t, ...(cursor ? { c: cursor } : {}), ...(snapshot ? { s: snapshot } : {}), ...(atSnapshot && cursor ? { x: 1 as const } : {}) }, consistency);
         }
         if (raw < q.limit) break; // this type is exhausted
       }
