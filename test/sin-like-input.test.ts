@@ -68,6 +68,12 @@ describe('a SIN-like number where no client is named', () => {
     ['post', `/v1/businesses/${BN}/groups`, { name: 'Payroll 420-630-873' }],
     ['patch', `/v1/businesses/${BN}`, { name: 'Maple 420 680 357' }],
     ['post', '/v1/businesses', { bn: '555555555', name: 'Client 420667982 Ltd' }],
+    // characters that show nothing (zero-width spaces, a word joiner, soft hyphens, combining marks)
+    // between the digits, however many: the name displays as the number
+    ['post', `/v1/businesses/${BN}/groups`, { name: 'Client 421\u200b\u200b\u200b\u200b069\u200b\u200b\u200b\u200b125' }],
+    ['post', `/v1/businesses/${BN}/groups`, { name: 'Client 4\u20602\u20601\u2060\u2060\u2060\u2060070126' }],
+    ['patch', `/v1/businesses/${BN}`, { name: 'Firm 421 \u00ad\u00ad\u00ad071 127' }],
+    ['post', `/v1/businesses/${BN}/groups`, { name: 'Firm 421\u0301\u0301\u0301\u0301072128' }],
   ] as const)('a name holding one (%s %s): 400 naming the name, nothing written', async (method, path, body) => {
     const res = await api.as(`rep:${OWNER}`, method, path, body);
     expect(res.status).toBe(400);

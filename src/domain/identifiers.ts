@@ -37,7 +37,8 @@ export const sinSchema = z
 
 /**
  * Nine digits, in a row or with up to three separators between each two (spaces of any kind,
- * dots, dashes of any kind, slashes, commas, underscores: anything neither letter nor digit),
+ * dots, dashes of any kind, slashes, commas, underscores: anything neither letter nor digit, but
+ * for characters that show nothing (INVISIBLE), which do not count however many there are),
  * written in any script's digits (fullwidth ones too): what a SIN looks like written down. Free
  * text and ids the service echoes, logs, audits or stores (names, group ids, request ids, imported
  * ids) must not hold one (rac-access.md section 6). The separator and digit classes do not
@@ -45,7 +46,13 @@ export const sinSchema = z
  */
 const SIN_LIKE = /\p{Nd}(?:[^\p{L}\p{N}]{0,3}\p{Nd}){8}/u;
 const SIN_LIKE_ALL = new RegExp(SIN_LIKE.source, 'gu');
-export const hasSinLike = (s: string): boolean => SIN_LIKE.test(s);
+/**
+ * characters that show nothing by themselves: format characters (zero-width spaces and joiners,
+ * soft hyphens, direction marks) and combining marks. However many stand between two digits,
+ * the text displays as the digits side by side, so they do not count as separators
+ */
+const INVISIBLE = /[\p{Cf}\p{M}]/gu;
+export const hasSinLike = (s: string): boolean => SIN_LIKE.test(s) || SIN_LIKE.test(s.replace(INVISIBLE, ''));
 /** every SIN-like run masked, the rest kept (for a caller's request id) */
 export const maskSinLike = (s: string): string => s.replace(SIN_LIKE_ALL, (run) => '*'.repeat(run.length));
 
