@@ -71,6 +71,33 @@ describe('export and import', () => {
     expect(await ask(target, imported.body.consistencyToken)).toEqual(before);
   });
 
+  it('is refused over HTTP/1.0 (505), where a cut could not be told from the end: no chunked framing, the close ends the body', async () => {
+    const { createServer } = await import('node:http');
+    const { connect } = await import('node:net');
+    const server = createServer(source.app).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const ask = (version: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect((server.address() as { port: number }).port, '127.0.0.1');
+        let got = '';
+        socket.on('data', (d) => (got += d));
+        socket.on('end', () => resolve(got));
+        socket.on('error', reject);
+        socket.write(`GET /v1/export ${version}\r\nHost: x\r\nAuthorization: Bearer ${KEYS.ops}\r\nConnection: close\r\n\r\n`);
+      });
+    try {
+      const old = await ask('HTTP/1.0');
+      expect(old).toMatch(/^HTTP\/1\.1 505 /);
+      expect(old).toContain('application/problem+json');
+      expect(old).toContain('HTTP/1.1');
+      const current = await ask('HTTP/1.1');
+      expect(current).toMatch(/^HTTP\/1\.1 200 /);
+      expect(current.toLowerCase()).toContain('transfer-encoding: chunked');
+    } finally {
+      server.close();
+    }
+  });
+
   it('needs the ops scope', async () => {
     expect((await request(source.app).get('/v1/export').set(bearer(KEYS.check))).status).toBe(403);
     expect((await request(source.app).post('/v1/import').set(bearer(KEYS.admin)).send('')).status).toBe(403);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { AuditSink } from '../domain/audit.js';
 import { exportRelationships, importRelationships, MAX_LINE } from '../domain/backup.js';
 import type { Caller } from './auth.js';
+import { HttpProblem, problemType } from './problem.js';
 import { route, sendWrite, TOKEN_OUT_HEADER, type RouteSpec } from './route.js';
 import { logOf } from './request-log.js';
 import { boundedLines, CallerGone, writeChunk } from './stream.js';
@@ -21,7 +22,20 @@ export function backupRoutes(store: AuthzStore, audit: AuditSink): RouteSpec[] {
       summary: 'Every relationship, as NDJSON (one per line), streamed',
       scope: 'ops',
       responses: { 200: { description: 'NDJSON of relationships', contentType: 'application/x-ndjson', schema: z.string() } },
-      handler: async (_req: Request, res: Response, { consistency }) => {
+      errors: [505],
+      handler: async (req: Request, res: Response, { consistency }) => {
+        // An export cut short (SpiceDB failing mid-stream) ends its chunked body without the last
+        // chunk, which every HTTP/1.1 client reports as an error. HTTP/1.0 has no such framing: the
+        // body ends where the connection closes, so a cut would read as a whole backup (and a
+        // restore of it could, say, bring a suspended firm back active). Refused, not risked.
+        if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) {
+          throw new HttpProblem({
+            type: problemType('http-version-not-supported'),
+            title: 'HTTP version not supported',
+            status: 505,
+            detail: 'The export streams with chunked framing, so that a cut is never taken for the end: ask over HTTP/1.1 (behind nginx: proxy_http_version 1.1).',
+          });
+        }
         const lines = exportRelationships(store, consistency)[Symbol.asyncIterator]();
         // the first line (or the end) before the status, so an engine failure is still a 503
         const first = await lines.next();

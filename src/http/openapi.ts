@@ -20,6 +20,7 @@ const COMMON_ERRORS: Record<number, string> = {
   429: 'this API key is over its request budget (Retry-After)',
   431: 'request line or headers too large (refused by the HTTP server before any handler)',
   500: 'internal error',
+  505: 'asked over HTTP/1.0: the export needs HTTP/1.1 (chunked framing, so that a cut is never taken for the end)',
   503: 'SpiceDB could not answer (unreachable, its datastore down: type engine-unavailable; or not in time: engine-timeout): no decision was made (Retry-After)',
 };
 
