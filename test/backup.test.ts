@@ -85,11 +85,16 @@ describe('export and import', () => {
         socket.on('error', reject);
         socket.write(`GET /v1/export ${version}\r\nHost: x\r\nAuthorization: Bearer ${KEYS.ops}\r\nConnection: close\r\n\r\n`);
       });
+    const errors = () => source.logs.filter((l) => l.includes('"level":50')).length;
     try {
+      const errorsBefore = errors();
       const old = await ask('HTTP/1.0');
       expect(old).toMatch(/^HTTP\/1\.1 505 /);
       expect(old).toContain('application/problem+json');
       expect(old).toContain('HTTP/1.1');
+      // the caller's protocol, not a failure of the service: no error logged
+      expect(errors()).toBe(errorsBefore);
+      expect(source.logs.some((l) => l.includes('"level":40') && l.includes('505'))).toBe(true);
       const current = await ask('HTTP/1.1');
       expect(current).toMatch(/^HTTP\/1\.1 200 /);
       expect(current.toLowerCase()).toContain('transfer-encoding: chunked');

@@ -74,6 +74,8 @@ describe('a SIN-like number where no client is named', () => {
     ['post', `/v1/businesses/${BN}/groups`, { name: 'Client 4\u20602\u20601\u2060\u2060\u2060\u2060070126' }],
     ['patch', `/v1/businesses/${BN}`, { name: 'Firm 421 \u00ad\u00ad\u00ad071 127' }],
     ['post', `/v1/businesses/${BN}/groups`, { name: 'Firm 421\u0301\u0301\u0301\u0301072128' }],
+    // Hangul fillers are letters that show nothing (default-ignorable)
+    ['post', `/v1/businesses/${BN}/groups`, { name: 'Firm 421\u3164073\u3164129' }],
   ] as const)('a name holding one (%s %s): 400 naming the name, nothing written', async (method, path, body) => {
     const res = await api.as(`rep:${OWNER}`, method, path, body);
     expect(res.status).toBe(400);

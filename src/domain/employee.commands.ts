@@ -60,12 +60,7 @@ export class EmployeeCommands {
     // a group `member` takes the business role, so its reach changes with it too
     const needed = permissionsToChangeRole(base, target.role, role);
     needed.push(...rolesHeld(target.role, all.groups).flatMap(associationPermissions));
-    // with no association read, the rep must still hold none in any group at the write
-    const pre = [
-      ...(await this.kit.authorizeActor(actor, bn, [...new Set(needed)])),
-      ...roleUnchanged(bn, repId, target.role),
-      ...(await groupAssociationsAsRead(this.kit.store, bn, repId, all, FRESHEST)),
-    ];
+    const pre = [...(await this.kit.authorizeActor(actor, bn, [...new Set(needed)])), ...this.unchanged(bn, repId, all)];
     if (target.role === 'owner' && role !== 'owner') pre.push(...(await this.anotherOwner(bn, repId)));
 
     const updates: RelationshipUpdate[] = [];
@@ -74,8 +69,7 @@ export class EmployeeCommands {
     // the limited role can never hold a privilege: a change to it drops them, in the same write.
     // And privileges found where no association may hold them (none at all, or the limited role
     // only) are left behind (an interrupted clean-up, an import): nobody with assign_privileges
-    // gave them to the role this write gives, so they go in it too, the rep's group associations
-    // still being those read (or none) at the write
+    // gave them to the role this write gives, so they go in it too
     const stale = !mayHoldPrivileges(all) && target.privileges.length > 0;
     const privileges = role === 'junior_rep_limited' || stale ? [] : target.privileges;
     if (role === 'junior_rep_limited' || stale) for (const p of PRIVILEGES) updates.push(del(facts.privilege(bn, repId, p)));
@@ -84,6 +78,9 @@ export class EmployeeCommands {
     // employee is disassociated as a whole, and stays so
     const leftover = !isAssociated(all) && target.disassociated;
     if (leftover) updates.push(del(facts.disassociated(bn, repId)));
+    // both decisions rest on the rep's group associations: still those read (or, none read, none
+    // in any group of the business: one precondition per group, asked only then)
+    if (stale || leftover) pre.push(...(await groupAssociationsAsRead(this.kit.store, bn, repId, all, FRESHEST)));
     const after = { ...target, role, privileges, disassociated: target.disassociated && !leftover };
     const token = await this.kit.write(ctx, 'employee.put', `business:${bn}/rep:${repId}`, updates, pre, {
       before: target.role ? view(target) : null,

@@ -9,6 +9,7 @@ import * as facts from './facts.js';
 import {
   collect,
   groupAssociationsAsRead,
+  isAssociated,
   mayHoldPrivileges,
   mustExist,
   mustNotExist,
@@ -151,6 +152,7 @@ export class GroupCommands {
     updates.push(touch(facts.groupAssociation(bn, groupId, repId, wanted)), touch(facts.groupLink(bn, groupId)));
     if (current) pre.push(mustExist(facts.groupAssociation(bn, groupId, repId, current)));
     const dropped = await this.privilegesLost(bn, groupId, repId, wanted, updates, pre);
+    await this.leftoverDisassociation(bn, repId, updates, pre);
     const token = await this.kit.write(ctx, 'group.employee.put', `bn_group:${groupObject(bn, groupId).id}/rep:${repId}`, updates, pre, {
       before: current ? { role: current } : null,
       after: { role: wanted, ...(dropped.length > 0 ? { privilegesRemoved: dropped } : {}) },
@@ -188,6 +190,18 @@ export class GroupCommands {
     updates.push(...PRIVILEGES.map((p) => del(facts.privilege(bn, repId, p))));
     pre.push(...roleUnchanged(bn, repId, all.business.role), ...(await groupAssociationsAsRead(this.kit.store, bn, repId, all, FRESHEST)));
     return all.business.privileges;
+  }
+
+  /**
+   * A rep with no association at all whose disassociation record remains (its associations went
+   * while it was disassociated) is associated anew, active: the record goes in the same write,
+   * which requires the rep to hold no association still. As PUT …/employees/{repId} does.
+   */
+  private async leftoverDisassociation(bn: string, repId: string, updates: RelationshipUpdate[], pre: Precondition[]) {
+    const all = await readAssociations(this.kit.store, bn, repId, FRESHEST);
+    if (isAssociated(all) || !all.business.disassociated) return;
+    updates.push(del(facts.disassociated(bn, repId)));
+    pre.push(...roleUnchanged(bn, repId, undefined), ...(await groupAssociationsAsRead(this.kit.store, bn, repId, all, FRESHEST)));
   }
 
   /** the groups this client is fenced into within the business (one, or none, as the service writes) */

@@ -48,10 +48,11 @@ const SIN_LIKE = /\p{Nd}(?:[^\p{L}\p{N}]{0,3}\p{Nd}){8}/u;
 const SIN_LIKE_ALL = new RegExp(SIN_LIKE.source, 'gu');
 /**
  * characters that show nothing by themselves: format characters (zero-width spaces and joiners,
- * soft hyphens, direction marks) and combining marks. However many stand between two digits,
+ * soft hyphens, direction marks), combining marks, and the rest of Unicode's default-ignorable
+ * ones (Hangul fillers, which are letters, among them). However many stand between two digits,
  * the text displays as the digits side by side, so they do not count as separators
  */
-const INVISIBLE = /[\p{Cf}\p{M}]/gu;
+const INVISIBLE = /[\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}]/gu;
 export const hasSinLike = (s: string): boolean => SIN_LIKE.test(s) || SIN_LIKE.test(s.replace(INVISIBLE, ''));
 /** every SIN-like run masked, the rest kept (for a caller's request id) */
 export const maskSinLike = (s: string): string => s.replace(SIN_LIKE_ALL, (run) => '*'.repeat(run.length));

@@ -28,7 +28,7 @@ export function backupRoutes(store: AuthzStore, audit: AuditSink): RouteSpec[] {
         // chunk, which every HTTP/1.1 client reports as an error. HTTP/1.0 has no such framing: the
         // body ends where the connection closes, so a cut would read as a whole backup (and a
         // restore of it could, say, bring a suspended firm back active). Refused, not risked.
-        if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) {
+        if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0 && req.method !== 'HEAD') {
           throw new HttpProblem({
             type: problemType('http-version-not-supported'),
             title: 'HTTP version not supported',

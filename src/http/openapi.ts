@@ -14,7 +14,7 @@ const COMMON_ERRORS: Record<number, string> = {
   404: 'not found',
   405: 'method not allowed on this path',
   409: 'the current state does not allow it, or it changed while the command ran (a precondition of its write failed): read it again',
-  408: 'the request was not received whole in time (refused by the HTTP server before any handler; an import that takes longer: send it in parts)',
+  408: 'the request was not received whole in time (answered by the HTTP server, with no request id; an import cut so has written the lines read before it, with no token to say so: send a large one in parts)',
   413: 'body over 1 MiB',
   415: 'the body is not of the media type the operation reads (application/json; the import: application/x-ndjson; an operation that takes no body: none, or an empty JSON object), or not in UTF-8',
   429: 'this API key is over its request budget (Retry-After)',
@@ -93,8 +93,8 @@ function operation(spec: RouteSpec): ZodOpenApiOperationObject {
   if (spec.params || spec.query || spec.body || spec.actor) errors.add(400);
   // scoped routes also read the consistency header (400), a key's budget (429) and SpiceDB
   if (spec.scope) [400, 401, 403, 429, 503].forEach((e) => errors.add(e));
-  // any /v1 body over 1 MiB, whatever its type, but the import's (streamed, unbounded)
-  if (spec.scope && !spec.bodyType) errors.add(413);
+  // any body over 1 MiB, whatever its type, but the import's (streamed, unbounded)
+  if (!spec.bodyType) errors.add(413);
   // an admin write asserts what it read (the actor's standing among it): it may meet a change
   if (spec.actor && Object.values(spec.responses).some((r) => r.token)) errors.add(409);
   for (const e of [...errors].sort()) {

@@ -151,7 +151,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const { problem, headers } = toProblem(err);
     const log = logOf(res, logger)!;
-    if (problem.status >= 500) log.error({ err, cause: (err as Error)?.cause }, 'request failed');
+    // a 505 is the caller's protocol, not a failure of the service
+    if (problem.status >= 500 && problem.status !== 505) log.error({ err, cause: (err as Error)?.cause }, 'request failed');
     if (res.headersSent) return;
     if (problem.status === 503 && res.locals.writeOutcomeUnknown) {
       problem.detail = 'SpiceDB did not confirm the write: it may or may not have been applied. Read the current state before retrying.';

@@ -1,6 +1,6 @@
 // Per-request id and one log line per request. The line names the matched route pattern
 // ("/v1/clients/:type/:id/reps"), never the raw URL, so ids in paths (a SIN is accepted in a
-// URL) never reach a log. Level by outcome: 5xx error, 4xx warn, else info.
+// URL) never reach a log. Level by outcome: 5xx error (but 505, the caller's protocol), 4xx warn, else info.
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { maskSinLike } from '../domain/identifiers.js';
@@ -54,7 +54,8 @@ export function requestLog(logger: Logger, metrics: Metrics, routeOf: (path: str
     const route = logged.route ?? routeOf(pathOf(req.originalUrl)) ?? '(unmatched)';
     const ms = performance.now() - logged.arrived;
     metrics.httpDuration.observe({ method: req.method, route, status: String(status) }, ms / 1000);
-    const level = cut || status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    // a 505 is the caller's protocol (the export over HTTP/1.0), not a failure of the service
+    const level = cut || (status >= 500 && status !== 505) ? 'error' : status >= 400 ? 'warn' : 'info';
     if (!logger.isLevelEnabled(level)) return;
     const entry = { method: req.method, route, status, ms: Math.round(ms * 100) / 100, key: logged.caller?.keyId, ...(cut ? { cut: true } : {}) };
     logOf(res)![level](entry, 'request');
