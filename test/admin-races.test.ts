@@ -89,7 +89,9 @@ describe('the actor demoted between its permission check and the write', () => {
   it('undemoted, the same commands go through (the races above are what refuse them)', async () => {
     const f = await firm();
     await api.ok(201, `rep:${f.sa}`, 'put', `/v1/businesses/${f.bn}/employees/NEWADM1`, { role: 'senior_admin' });
-    await api.ok(201, `rep:${f.sa}`, 'put', `/v1/businesses/${f.bn}/employees/NEWADM1/privileges/mail`);
+    await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/REPXXX1`, { role: 'junior_rep' });
+    await api.ok(201, `rep:${f.sa}`, 'put', `/v1/businesses/${f.bn}/employees/REPXXX1/privileges/individual_clients`);
+    expect(await relationsOf(f.bn, 'REPXXX1')).toEqual(expect.arrayContaining(['junior_rep', 'individual_clients']));
     await api.ok(200, `rep:${f.owner2}`, 'post', `/v1/businesses/${f.bn}/suspend`);
   });
 });

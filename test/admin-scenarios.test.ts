@@ -140,6 +140,36 @@ describe('employees', () => {
     expect(await api.check({ rep: f.juniorRep, permission: 'view_client_list', business: f.bn })).toBe(false);
     expect((await api.as(`rep:${f.seniorAdmin}`, 'put', `/v1/businesses/${f.bn}/employees/NOTEMP1/privileges/mail`)).status).toBe(404);
   });
+
+  it('an owner or senior administrator already holds every privilege: assigning one is 200 and stores nothing, so a later demotion brings none with it', async () => {
+    const f = await firm();
+    const sin = '287000012';
+    await authorize('individual', sin, f.bn);
+    const employee = async (rep: string) =>
+      ((await api.ok(200, `rep:${f.owner}`, 'get', `/v1/businesses/${f.bn}/employees`)).body.employees as Array<{ repId: string }>).find((e) => e.repId === rep);
+    // a senior administrator giving itself privileges, an owner giving the owner one
+    for (const p of ['individual_clients', 'mail']) {
+      const res = await api.ok(200, `rep:${f.seniorAdmin}`, 'put', `/v1/businesses/${f.bn}/employees/${f.seniorAdmin}/privileges/${p}`);
+      expect(res.body.consistencyToken).toEqual(expect.any(String));
+    }
+    await api.ok(200, `rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/employees/${f.owner}/privileges/trust_clients`);
+    expect(await employee(f.seniorAdmin)).toMatchObject({ role: 'senior_admin', privileges: [] });
+    expect(await employee(f.owner)).toMatchObject({ privileges: [] });
+    expect(await api.check({ rep: f.seniorAdmin, permission: 'list', client: { type: 'individual', id: sin } })).toBe(true);
+    // demoted, it holds what a junior representative holds: no privilege
+    await api.ok(200, `rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/employees/${f.seniorAdmin}`, { role: 'junior_rep' });
+    expect(await api.check({ rep: f.seniorAdmin, permission: 'list', client: { type: 'individual', id: sin } })).toBe(false);
+    expect(await api.check({ rep: f.seniorAdmin, permission: 'access_mail', business: f.bn })).toBe(false);
+    expect(await view(f.seniorAdmin, 'individual', sin)).toBe(true);
+    // the control: a business senior administrator with a lower role in a BN group holds
+    // privileges there only as assigned, so it may be given one (201, stored)
+    const sa2 = `SAG${f.bn.slice(-3)}0`;
+    await api.ok(201, `rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/employees/${sa2}`, { role: 'senior_admin' });
+    const gid = (await api.ok(201, `rep:${f.owner}`, 'post', `/v1/businesses/${f.bn}/groups`, { name: 'Lower' })).body.groupId as string;
+    await api.ok(201, `rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/groups/${gid}/employees/${sa2}`, { role: 'junior_rep' });
+    await api.ok(201, `rep:${f.owner}`, 'put', `/v1/businesses/${f.bn}/employees/${sa2}/privileges/individual_clients`);
+    expect(await employee(sa2)).toMatchObject({ privileges: ['individual_clients'] });
+  }, 30_000);
 });
 
 describe('BN groups', () => {

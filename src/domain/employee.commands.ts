@@ -33,6 +33,12 @@ export interface EmployeeView {
   groups: Array<{ groupId: string; role: facts.GroupRole }>;
 }
 
+/** every role the rep holds in the business (a group `member` holds the business role) is owner or senior_admin */
+const holdsEveryPrivilege = (a: Associations): boolean => {
+  const roles = rolesHeld(a.business.role, a.groups);
+  return roles.length > 0 && roles.every((r) => r === 'owner' || r === 'senior_admin');
+};
+
 const view = (s: EmployeeState) => ({ role: s.role ?? null, disassociated: s.disassociated, privileges: s.privileges });
 
 export class EmployeeCommands {
@@ -164,13 +170,21 @@ export class EmployeeCommands {
     if (held && !mayHoldPrivileges(all)) throw new ConflictError('junior_rep_limited can never hold a privilege');
     const pre = [...actorPre, ...this.unchanged(bn, repId, all)];
     const had = target.privileges.includes(privilege);
+    // Owners and senior administrators hold every privilege (rac-access.md section 2), and a
+    // privilege is assigned to an employee who does not already have it (section 4): where every
+    // role the employee holds is one of those, it has it already (200), and nothing is written.
+    // Stored, it would come into force on a later demotion, which whoever demotes would not see
+    // coming. (A business senior administrator with a lower role in a BN group holds privileges
+    // there only as assigned: it may be given them.)
+    const implied = held && !had && holdsEveryPrivilege(all);
     const rel = facts.privilege(bn, repId, privilege);
-    const privileges = held ? [...new Set([...target.privileges, privilege])].sort() : target.privileges.filter((p) => p !== privilege);
-    const token = await this.kit.write(ctx, held ? 'privilege.assign' : 'privilege.remove', `business:${bn}/rep:${repId}/${privilege}`, [held ? touch(rel) : del(rel)], pre, {
+    const privileges = implied ? target.privileges : held ? [...new Set([...target.privileges, privilege])].sort() : target.privileges.filter((p) => p !== privilege);
+    const updates = implied ? [] : [held ? touch(rel) : del(rel)];
+    const token = await this.kit.write(ctx, held ? 'privilege.assign' : 'privilege.remove', `business:${bn}/rep:${repId}/${privilege}`, updates, pre, {
       before: { privileges: target.privileges },
-      after: { privileges },
+      after: { privileges, ...(implied ? { heldThroughRole: true } : {}) },
     });
-    return { created: held && !had, token };
+    return { created: held && !had && !implied, token };
   }
 
   async list(ctx: CommandContext, bn: string): Promise<EmployeeView[]> {

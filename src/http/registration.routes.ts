@@ -145,12 +145,12 @@ export function registrationRoutes(s: Services): RouteSpec[] {
       method: 'put',
       path: '/v1/businesses/:bn/employees/:repId/privileges/:privilege',
       tag: 'employees',
-      summary: 'Assign a privilege (assign_privileges); never to junior_rep_limited (409)',
+      summary: 'Assign a privilege (assign_privileges); never to junior_rep_limited (409); an owner or senior administrator holds every one already (200, nothing stored)',
       params: privilegeParams,
       errors: [404, 409],
       responses: {
         201: { description: 'assigned', schema: writeResponse, token: true },
-        200: { description: 'already held', schema: writeResponse, token: true },
+        200: { description: 'already held (assigned, or through the role: every role the employee holds is owner or senior_admin)', schema: writeResponse, token: true },
       },
       handler: async (_req, res, { params, ctx }) => {
         const r = await s.employees.setPrivilege(ctx, params.bn, params.repId, params.privilege, true);
