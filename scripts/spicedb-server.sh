@@ -20,6 +20,8 @@
 # client list its first result sooner, README "Running against a SpiceDB server").
 # A port already taken is replaced by a free one; .data/spicedb.env says which.
 set -euo pipefail
+# what it writes (the Postgres password, the env file with SpiceDB's key, logs) is the caller's alone
+umask 077
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
@@ -77,6 +79,7 @@ install_postgres() {
   if [ ! -s "$DATA/pg-password" ]; then
     head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$DATA/pg-password"
   fi
+  chmod 600 "$DATA/pg-password" # (one written before the umask above was readable by all)
   local pw
   pw=$(cat "$DATA/pg-password")
   if [ "$(as_postgres psql -p "$PG_PORT" -tAc "select 1 from pg_roles where rolname='$PG_ROLE'")" != 1 ]; then
@@ -103,7 +106,8 @@ install_postgres() {
 
 migrate() {
   mkdir -p "$DATA"
-  if ! "$SPICEDB" datastore migrate head --datastore-engine postgres --datastore-conn-uri "$DATASTORE_URI" \
+  # secrets go by environment, not on the command line (which every local user can read)
+  if ! SPICEDB_DATASTORE_CONN_URI="$DATASTORE_URI" "$SPICEDB" datastore migrate head --datastore-engine postgres \
     --log-level warn --skip-release-check >"$DATA/migrate.log" 2>&1; then
     log "migration failed:"; cat "$DATA/migrate.log" >&2; exit 1
   fi
@@ -125,7 +129,8 @@ stop() {
   if [ -s "$DATA/spicedb.pid" ]; then
     local pid
     pid=$(cat "$DATA/spicedb.pid")
-    if kill "$pid" 2>/dev/null; then
+    # only the spicedb it started: the pid may since have gone to another process
+    if [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = spicedb ] && kill "$pid" 2>/dev/null; then
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -9 "$pid" 2>/dev/null || true
       log "stopped spicedb (pid $pid)"
@@ -144,13 +149,13 @@ start() {
   METRICS_PORT=$(port_or_free 0)
   local key
   key=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-  "$SPICEDB" serve --skip-release-check \
-    --grpc-preshared-key "$key" \
+  # the key and the datastore's URI (its password) by environment, not on the command line
+  SPICEDB_GRPC_PRESHARED_KEY="$key" SPICEDB_DATASTORE_CONN_URI="$SERVE_URI" "$SPICEDB" serve --skip-release-check \
     --grpc-addr "127.0.0.1:$GRPC_PORT" \
     --http-enabled --http-addr "127.0.0.1:$HTTP_PORT" \
     --dispatch-cluster-enabled=false --dispatch-upstream-addr="" \
     --metrics-addr "127.0.0.1:$METRICS_PORT" \
-    --datastore-engine postgres --datastore-conn-uri "$SERVE_URI" \
+    --datastore-engine postgres \
     --dispatch-chunk-size "${SPICEDB_DISPATCH_CHUNK_SIZE:-500}" \
     --log-level warn \
     ${SPICEDB_SERVE_FLAGS:-} \

@@ -43,6 +43,10 @@ export interface Config {
   shortKeys: string[];
   logLevel: string;
   rateLimitPerMinute: number;
+  /** on a signal, how long requests under way may take (then the process exits anyway, code 1) */
+  shutdownGraceMs: number;
+  /** plaintext gRPC to a SpiceDB not on loopback: its preshared key crosses the network in clear (a warning) */
+  plaintextRemote: boolean;
   /** check coalescing: at most this many checks per CheckBulkPermissions call, waiting at most this long */
   checkBatch: { maxBatch: number; maxWaitMs: number; maxInFlight: number };
   /** answers kept by the embedded backend's decision cache (0: none; unset: the engine's default) */
@@ -62,6 +66,7 @@ const envSchema = z.object({
       /^(?:[^\s:,[\]]+:[0-9]{1,5}|\[[0-9a-fA-F:.]*:[0-9a-fA-F:.]*\]:[0-9]{1,5}|[0-9.]+:[0-9]{1,5}(?:,[0-9.]+:[0-9]{1,5})+|\[[0-9a-fA-F:.]+\]:[0-9]{1,5}(?:,\[[0-9a-fA-F:.]+\]:[0-9]{1,5})+)$/,
       'must be host:port, [IPv6]:port, or a list of IPv4 address:port or of [IPv6]:port',
     )
+    .refine((v) => v.split(',').every((node) => Number(node.slice(node.lastIndexOf(':') + 1)) >= 1 && Number(node.slice(node.lastIndexOf(':') + 1)) <= 65535), 'a port must be 1 to 65535')
     .optional(),
   SPICEDB_TOKEN: z.string().min(1).optional(),
   /** the embedded backend's engine: a library built by scripts/build-engine.sh (default: the npm package's) */
@@ -92,6 +97,8 @@ const envSchema = z.object({
    */
   RAC_DECISION_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** on SIGTERM or SIGINT, how long requests under way may take to finish before the process exits anyway */
+  RAC_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
 });
 
 /**
@@ -223,6 +230,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     checkBatch: { maxBatch: e.RAC_CHECK_BATCH_MAX ?? CHECK_BATCH_MAX_DEFAULT[spicedb.backend], maxWaitMs: e.RAC_CHECK_BATCH_WAIT_MS ?? CHECK_BATCH_WAIT_MS_DEFAULT[spicedb.backend], maxInFlight: e.RAC_CHECK_MAX_IN_FLIGHT },
     rateLimitPerMinute: e.RAC_RATE_LIMIT_PER_MINUTE,
+    shutdownGraceMs: e.RAC_SHUTDOWN_GRACE_MS,
+    plaintextRemote: spicedb.backend === 'server' && spicedb.insecure && !spicedb.endpoint.split(',').every((node) => isLoopback(node.slice(0, node.lastIndexOf(':')).replace(/^\[|\]$/g, ''))),
     ...(e.RAC_DECISION_CACHE_SIZE !== undefined ? { decisionCacheSize: e.RAC_DECISION_CACHE_SIZE } : {}),
   };
 }

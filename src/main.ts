@@ -7,6 +7,7 @@ import { demoInstructions, seedDemo } from './demo.js';
 import { createPseudonymizer } from './domain/pseudonym.js';
 import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
+import { gracefulShutdown, type Drain } from './http/shutdown.js';
 import { createAuditLogger, createLogger, maskNineDigits } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { connectStore, defaultDecisionCacheSize, exitOnFatalError, openStore, serviceStore } from './spicedb/index.js';
@@ -28,6 +29,9 @@ async function main(): Promise<void> {
   const demo = process.argv.includes('--demo');
   if (config.shortKeys.length > 0) {
     logger.warn({ keys: config.shortKeys }, `RAC_API_KEYS: secrets shorter than ${MIN_SECRET} characters are guessable (refused on an address other machines reach, or with a SpiceDB server)`);
+  }
+  if (config.plaintextRemote) {
+    logger.warn('SPICEDB_INSECURE=true to a SpiceDB not on loopback: the preshared key and every question cross the network in clear (use TLS outside a private network such as a compose network)');
   }
   if (config.ephemeralPseudonymKey) {
     logger.warn('RAC_PSEUDONYM_KEY is unset: client refs are random for this process and change at restart');
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
     // the access matrix is computed in a private engine of the package's, whatever the backend
     scratchStore: (schemaText) => openStore({ backend: 'embedded' }, schemaText),
     rateLimitPerMinute: config.rateLimitPerMinute,
+    draining: () => drain.draining(),
   });
   const server: Server = createHttpServer(app).listen(config.port, config.host, () => {
     const address = server.address();
@@ -99,15 +104,9 @@ async function main(): Promise<void> {
     }
   });
 
-  const stop = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    server.close(() => {
-      void store.close().finally(() => process.exit(0));
-    });
-    setTimeout(() => process.exit(0), 5000).unref();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  const drain: Drain = gracefulShutdown(server, { graceMs: config.shutdownGraceMs, logger, release: () => store.close(), responses: app.response });
+  process.on('SIGTERM', () => drain.begin('SIGTERM'));
+  process.on('SIGINT', () => drain.begin('SIGINT'));
 }
 
 // a fatal error exits through process.exit, which a stuck engine call cannot hold (exit-guard.ts)

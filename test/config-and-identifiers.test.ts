@@ -54,6 +54,10 @@ describe('configuration', () => {
     ['an empty port (would listen on a random one)', { PORT: '' }],
     ['an empty decision cache size (would turn it off)', { RAC_DECISION_CACHE_SIZE: ' ' }],
     ['an empty endpoint', { SPICEDB_ENDPOINT: '' }],
+    ['an endpoint port past 65535', { SPICEDB_ENDPOINT: 'spicedb:99999', SPICEDB_TOKEN: 'x', RAC_PSEUDONYM_KEY: 'k'.repeat(32) }],
+    ['an endpoint port 0', { SPICEDB_ENDPOINT: 'spicedb:0', SPICEDB_TOKEN: 'x', RAC_PSEUDONYM_KEY: 'k'.repeat(32) }],
+    ['a node of a list with a port past 65535', { SPICEDB_ENDPOINT: '10.0.0.1:50051,10.0.0.2:70000', SPICEDB_TOKEN: 'x', SPICEDB_INSECURE: 'true', RAC_PSEUDONYM_KEY: 'k'.repeat(32) }],
+    ['a negative shutdown grace', { RAC_SHUTDOWN_GRACE_MS: '-1' }],
     ['a secret with a space (no request could present it)', { RAC_API_KEYS: 'check:my secret123 with spaces' }],
     ['one secret in two entries (requests would match the first only; its scopes join with +)', { RAC_API_KEYS: 'check:same-secret-000001,admin:same-secret-000001' }],
   ])('refuses %s, without echoing a secret', (_label, env) => {
@@ -86,6 +90,25 @@ describe('configuration', () => {
     const c = loadConfig({ SPICEDB_ENDPOINT: 'spicedb:50051', SPICEDB_TOKEN: 'psk', SPICEDB_INSECURE: 'true', RAC_PSEUDONYM_KEY: 'k'.repeat(32) });
     expect(c.spicedb).toEqual({ backend: 'server', endpoint: 'spicedb:50051', token: 'psk', insecure: true, deadlineMs: 2000 });
     expect(c.ephemeralPseudonymKey).toBe(false);
+  });
+
+  it('plaintext gRPC to a SpiceDB not on loopback is flagged for a warning (its key would cross the network in clear); on loopback or over TLS it is not', () => {
+    const server = { SPICEDB_TOKEN: 'psk', RAC_PSEUDONYM_KEY: 'k'.repeat(32) };
+    const flagged = (endpoint: string, insecure: string) => loadConfig({ ...server, SPICEDB_ENDPOINT: endpoint, SPICEDB_INSECURE: insecure }).plaintextRemote;
+    expect(flagged('spicedb:50051', 'true')).toBe(true);
+    expect(flagged('10.0.0.5:50051', 'true')).toBe(true);
+    expect(flagged('127.0.0.1:50051,10.0.0.5:50051', 'true')).toBe(true);
+    expect(flagged('127.0.0.1:50051', 'true')).toBe(false);
+    expect(flagged('[::1]:50051', 'true')).toBe(false);
+    expect(flagged('localhost:50051', 'true')).toBe(false);
+    expect(flagged('spicedb.example:443', 'false')).toBe(false);
+    expect(loadConfig({}).plaintextRemote).toBe(false);
+  });
+
+  it('shutdown grace: 25 s unless RAC_SHUTDOWN_GRACE_MS says', () => {
+    expect(loadConfig({}).shutdownGraceMs).toBe(25_000);
+    expect(loadConfig({ RAC_SHUTDOWN_GRACE_MS: '40000' }).shutdownGraceMs).toBe(40_000);
+    expect(loadConfig({ SPICEDB_ENDPOINT: 'spicedb:65535', SPICEDB_TOKEN: 'x', RAC_PSEUDONYM_KEY: 'k'.repeat(32) }).spicedb).toMatchObject({ endpoint: 'spicedb:65535' });
   });
 
   it('check coalescing: at most 100 checks a bulk call on the embedded engine, no wait; 32 on a server, waiting 1 ms under load; unless RAC_CHECK_BATCH_MAX or _WAIT_MS say', () => {

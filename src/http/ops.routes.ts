@@ -5,7 +5,7 @@ import type { AuthzStore } from '../domain/store-port.js';
 import type { Metrics } from '../metrics.js';
 import { route, type RouteSpec } from './route.js';
 
-export function opsRoutes(store: AuthzStore, expectedSchema: () => string | undefined, metrics: Metrics, openapi: () => object): RouteSpec[] {
+export function opsRoutes(store: AuthzStore, expectedSchema: () => string | undefined, draining: () => boolean, metrics: Metrics, openapi: () => object): RouteSpec[] {
   const status = z.object({ status: z.string(), backend: z.string().optional() });
   return [
     route({
@@ -22,9 +22,10 @@ export function opsRoutes(store: AuthzStore, expectedSchema: () => string | unde
       method: 'get',
       path: '/readyz',
       tag: 'operations',
-      summary: 'Readiness: 200 when SpiceDB answers and holds the service’s schema',
-      responses: { 200: { description: 'ready', schema: status }, 503: { description: 'not ready', schema: status } },
+      summary: 'Readiness: 200 when SpiceDB answers and holds the service’s schema, and the process is not shutting down',
+      responses: { 200: { description: 'ready', schema: status }, 503: { description: 'not ready (or shutting down)', schema: status } },
       handler: async (_req, res) => {
+        if (draining()) return void res.status(503).json({ status: 'shutting down', backend: store.kind });
         let ready = false;
         try {
           const served = await store.readSchema();

@@ -29,7 +29,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(options: { store?: AuthzStore; now?: () => Date; rateLimitPerMinute?: number } = {}): Promise<TestApp> {
+export async function startTestApp(options: { store?: AuthzStore; now?: () => Date; rateLimitPerMinute?: number; draining?: () => boolean } = {}): Promise<TestApp> {
   const raw = options.store ?? (await openTestStore());
   const metrics = createMetrics();
   // as the service composes it: the decision cache as the engine under test has it by default
@@ -59,6 +59,7 @@ export async function startTestApp(options: { store?: AuthzStore; now?: () => Da
     checkResponses: true,
     ...(options.now ? { now: options.now } : {}),
     ...(options.rateLimitPerMinute ? { rateLimitPerMinute: options.rateLimitPerMinute } : {}),
+    ...(options.draining ? { draining: options.draining } : {}),
   };
   return { app: createApp(deps), deps, store, pseudonymize, logs, audit, close: () => store.close() };
 }

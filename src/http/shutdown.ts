@@ -1,0 +1,77 @@
+// Graceful shutdown (SIGTERM, SIGINT): stop taking connections, let the requests under way finish,
+// then close the store and exit. While it drains, /readyz answers 503 (so a load balancer sends no
+// more), every answer carries `Connection: close` and each connection closes once idle (a
+// keep-alive caller would otherwise go on sending on it), and past the grace period the process
+// exits anyway, with code 1 and the number of connections it cut.
+import type { Server, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+
+export interface Drain {
+  /** begins the shutdown (again: nothing more) */
+  begin(signal: string): void;
+  /** true once it has begun: /readyz answers 503 */
+  draining(): boolean;
+}
+
+export interface DrainOptions {
+  graceMs: number;
+  logger: Logger;
+  /** after the last request: release what the process holds (the store) */
+  release: () => Promise<void>;
+  /** process.exit, by default (tests pass their own) */
+  exit?: (code: number) => void;
+  /**
+   * the prototype of the server's responses (the app's own: server.ts); from the shutdown on, an
+   * answer under way whose head is not yet written says `Connection: close` too. Nothing is
+   * wrapped before then, so it costs a request nothing until the shutdown
+   */
+  responses?: { writeHead: (...args: never[]) => unknown };
+}
+
+export function gracefulShutdown(server: Server, options: DrainOptions): Drain {
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let begun = false;
+  return {
+    draining: () => begun,
+    begin(signal) {
+      if (begun) return;
+      begun = true;
+      options.logger.info({ signal, graceMs: options.graceMs }, 'shutting down: finishing the requests under way');
+      // answers from now on close their connection (set before the app runs: it may answer at
+      // once); idle connections close now, busy ones once their answer is written
+      server.prependListener('request', (_req, res) => {
+        res.setHeader('Connection', 'close');
+      });
+      const proto = options.responses as { writeHead: (this: ServerResponse, ...args: unknown[]) => unknown } | undefined;
+      if (proto) {
+        const writeHead = proto.writeHead;
+        proto.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+          if (!this.headersSent) this.setHeader('Connection', 'close');
+          return writeHead.apply(this, args);
+        };
+      }
+      const forced = setTimeout(() => {
+        server.getConnections((_err, open) => {
+          options.logger.error({ connectionsCut: open }, `shutdown: requests still under way after ${options.graceMs} ms; exiting`);
+          exit(1);
+        });
+      }, options.graceMs);
+      forced.unref();
+      server.close(() => {
+        void options
+          .release()
+          .catch((err: unknown) => options.logger.error({ err }, 'shutdown: releasing the store failed'))
+          .finally(() => {
+            clearTimeout(forced);
+            exit(0);
+          });
+      });
+      server.closeIdleConnections();
+      // a connection busy when the signal came closes after its answer (Connection: close);
+      // one that answered meanwhile and went idle is closed here
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      sweep.unref();
+      server.once('close', () => clearInterval(sweep));
+    },
+  };
+}
