@@ -10,7 +10,7 @@ import { createHttpServer } from './http/server.js';
 import { gracefulShutdown, type Drain } from './http/shutdown.js';
 import { createAuditLogger, createLogger, maskNineDigits } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { connectStore, defaultDecisionCacheSize, exitOnFatalError, openStore, serviceStore } from './spicedb/index.js';
+import { connectStore, defaultDecisionCacheSize, exitOnFatalError, grpcCodeOf, openStore, serviceStore } from './spicedb/index.js';
 
 const SCHEMA_URL = new URL('../schema.zed', import.meta.url);
 
@@ -68,8 +68,16 @@ async function main(): Promise<void> {
       try {
         await loadSchema();
       } catch (err) {
-        // the cause is SpiceDB's or the connection's own words (e.g. a certificate not trusted)
-        logger.warn({ err, cause: (err as Error)?.cause, retryInMs: delayMs }, 'SpiceDB not ready; will retry');
+        // the cause is SpiceDB's or the connection's own words (e.g. a certificate not trusted).
+        // A SpiceDB that answers but refuses this service (its key, or the schema) will not come
+        // round by itself: an error, not a warning, though it is retried (a key may be rotated)
+        const code = grpcCodeOf((err as Error)?.cause) ?? grpcCodeOf(err);
+        const refused = code === 'Unauthenticated' || code === 'PermissionDenied' || code === 'InvalidArgument';
+        if (refused) {
+          logger.error({ err, cause: (err as Error)?.cause, code, retryInMs: delayMs }, 'SpiceDB refuses this service (SPICEDB_TOKEN, or schema.zed); will retry');
+        } else {
+          logger.warn({ err, cause: (err as Error)?.cause, retryInMs: delayMs }, 'SpiceDB not ready; will retry');
+        }
         setTimeout(() => void retry(Math.min(delayMs * 2, 5000)), delayMs);
       }
     };

@@ -16,6 +16,7 @@ import { connectServer, type ServerOptions } from './server.js';
 import { SpiceDbStore } from './spicedb-store.js';
 
 export { exitOnFatalError } from './exit-guard.js';
+export { grpcCodeOf } from './errors.js';
 
 /** embedded: the npm package's engine, or, with `library`, rac-authz's own build (engine-library.ts) */
 export type StoreConfig = { backend: 'embedded'; library?: string; dispatchCache?: boolean } | ({ backend: 'server' } & ServerOptions);
