@@ -43,6 +43,8 @@ export interface Config {
   shortKeys: string[];
   logLevel: string;
   rateLimitPerMinute: number;
+  /** /metrics on a listener of its own (absent: on the API's) */
+  metricsListener?: { port: number; host: string };
   /** on a signal, how long requests under way may take (then the process exits anyway, code 1) */
   shutdownGraceMs: number;
   /** plaintext gRPC to a SpiceDB not on loopback: its preshared key crosses the network in clear (a warning) */
@@ -97,6 +99,9 @@ const envSchema = z.object({
    */
   RAC_DECISION_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** /metrics on a listener of its own, on this port (and RAC_METRICS_HOST), instead of the API's */
+  RAC_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  RAC_METRICS_HOST: z.string().min(1).optional(),
   /** on SIGTERM or SIGINT, how long requests under way may take to finish before the process exits anyway */
   RAC_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
 });
@@ -214,6 +219,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     // refs stored in a durable SpiceDB must survive restarts: a random key would orphan them
     throw new ConfigError('RAC_PSEUDONYM_KEY is required with SPICEDB_ENDPOINT');
   }
+  if (e.RAC_METRICS_HOST !== undefined && e.RAC_METRICS_PORT === undefined) throw new ConfigError('RAC_METRICS_HOST: set RAC_METRICS_PORT too (the listener /metrics moves to)');
+  if (e.RAC_METRICS_PORT !== undefined && e.RAC_METRICS_PORT === e.PORT) throw new ConfigError('RAC_METRICS_PORT: the API already listens on that port');
   const generatedKey = e.RAC_API_KEYS === undefined || e.RAC_API_KEYS.trim() === '';
   const apiKeys = generatedKey
     ? [{ id: 'generated:check+admin+ops', secret: randomBytes(24).toString('base64url'), scopes: [...SCOPES] }]
@@ -231,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     checkBatch: { maxBatch: e.RAC_CHECK_BATCH_MAX ?? CHECK_BATCH_MAX_DEFAULT[spicedb.backend], maxWaitMs: e.RAC_CHECK_BATCH_WAIT_MS ?? CHECK_BATCH_WAIT_MS_DEFAULT[spicedb.backend], maxInFlight: e.RAC_CHECK_MAX_IN_FLIGHT },
     rateLimitPerMinute: e.RAC_RATE_LIMIT_PER_MINUTE,
     shutdownGraceMs: e.RAC_SHUTDOWN_GRACE_MS,
+    ...(e.RAC_METRICS_PORT !== undefined ? { metricsListener: { port: e.RAC_METRICS_PORT, host: e.RAC_METRICS_HOST ?? '127.0.0.1' } } : {}),
     plaintextRemote: spicedb.backend === 'server' && spicedb.insecure && !spicedb.endpoint.split(',').every((node) => isLoopback(node.slice(0, node.lastIndexOf(':')).replace(/^\[|\]$/g, ''))),
     ...(e.RAC_DECISION_CACHE_SIZE !== undefined ? { decisionCacheSize: e.RAC_DECISION_CACHE_SIZE } : {}),
   };

@@ -7,6 +7,7 @@ import { demoInstructions, seedDemo } from './demo.js';
 import { createPseudonymizer } from './domain/pseudonym.js';
 import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
+import { createMetricsServer } from './http/metrics-server.js';
 import { gracefulShutdown, type Drain } from './http/shutdown.js';
 import { createAuditLogger, createLogger, maskNineDigits } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -96,7 +97,18 @@ async function main(): Promise<void> {
     scratchStore: (schemaText) => openStore({ backend: 'embedded' }, schemaText),
     rateLimitPerMinute: config.rateLimitPerMinute,
     draining: () => drain.draining(),
+    metricsOnApi: config.metricsListener === undefined,
   });
+  // /metrics where only the scraper reaches, when RAC_METRICS_PORT says where
+  const metricsServer = config.metricsListener ? createMetricsServer(metrics) : undefined;
+  if (metricsServer && config.metricsListener) {
+    const { port, host } = config.metricsListener;
+    metricsServer.once('error', (err) => {
+      logger.fatal({ err, host, port }, 'RAC_METRICS_PORT: cannot listen');
+      process.exit(1);
+    });
+    metricsServer.listen(port, host, () => logger.info({ host, port }, 'metrics listening'));
+  }
   const server: Server = createHttpServer(app).listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -112,7 +124,11 @@ async function main(): Promise<void> {
     }
   });
 
-  const drain: Drain = gracefulShutdown(server, { graceMs: config.shutdownGraceMs, logger, release: () => store.close(), responses: app.response });
+  const release = async () => {
+    metricsServer?.close();
+    await store.close();
+  };
+  const drain: Drain = gracefulShutdown(server, { graceMs: config.shutdownGraceMs, logger, release, responses: app.response });
   process.on('SIGTERM', () => drain.begin('SIGTERM'));
   process.on('SIGINT', () => drain.begin('SIGINT'));
 }

@@ -39,6 +39,8 @@ export interface AppDeps {
   now?: () => Date;
   /** requests per minute per API key (default: no practical limit) */
   rateLimitPerMinute?: number;
+  /** false: /metrics is served on a listener of its own (RAC_METRICS_PORT), not this one */
+  metricsOnApi?: boolean;
   /** true once the process is shutting down: /readyz answers 503 (shutdown.ts) */
   draining?: () => boolean;
   /** tests: a response that does not conform to its declared schema fails instead (route.ts) */
@@ -90,7 +92,7 @@ export function createApp(deps: AppDeps): Express {
   ];
   const review = reviewRoutes(deps.expectedSchema, deps.scratchStore);
   let openapi: object | undefined;
-  const ops = opsRoutes(deps.store, deps.expectedSchema, deps.draining ?? (() => false), metrics, () => (openapi ??= buildOpenApi([...ops, ...review, ...apiRoutes])));
+  const ops = opsRoutes(deps.store, deps.expectedSchema, deps.draining ?? (() => false), deps.metricsOnApi === false ? undefined : metrics, () => (openapi ??= buildOpenApi([...ops, ...review, ...apiRoutes])));
   const publicOps = [...ops.filter((r) => !r.scope), ...review];
 
   // the security headers and the request log in one middleware: each layer Express walks costs

@@ -5,7 +5,13 @@ import type { AuthzStore } from '../domain/store-port.js';
 import type { Metrics } from '../metrics.js';
 import { route, type RouteSpec } from './route.js';
 
-export function opsRoutes(store: AuthzStore, expectedSchema: () => string | undefined, draining: () => boolean, metrics: Metrics, openapi: () => object): RouteSpec[] {
+export function opsRoutes(
+  store: AuthzStore,
+  expectedSchema: () => string | undefined,
+  draining: () => boolean,
+  metrics: Metrics | undefined,
+  openapi: () => object,
+): RouteSpec[] {
   const status = z.object({ status: z.string(), backend: z.string().optional() });
   return [
     route({
@@ -36,16 +42,8 @@ export function opsRoutes(store: AuthzStore, expectedSchema: () => string | unde
         res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', backend: store.kind });
       },
     }),
-    route({
-      method: 'get',
-      path: '/metrics',
-      tag: 'operations',
-      summary: 'Prometheus metrics (bind it where only the scraper reaches)',
-      responses: { 200: { description: 'Prometheus text', contentType: 'text/plain', schema: z.string() } },
-      handler: async (_req, res) => {
-        res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-      },
-    }),
+    // on this listener unless RAC_METRICS_PORT gives it one of its own (metrics-server.ts)
+    ...(metrics ? [metricsRoute(metrics)] : []),
     route({
       method: 'get',
       path: '/openapi.json',
@@ -68,4 +66,17 @@ export function opsRoutes(store: AuthzStore, expectedSchema: () => string | unde
       },
     }),
   ];
+}
+
+function metricsRoute(metrics: Metrics): RouteSpec {
+  return route({
+    method: 'get',
+    path: '/metrics',
+    tag: 'operations',
+    summary: 'Prometheus metrics (bind it where only the scraper reaches: RAC_METRICS_PORT serves it on a listener of its own instead)',
+    responses: { 200: { description: 'Prometheus text', contentType: 'text/plain', schema: z.string() } },
+    handler: async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    },
+  });
 }
