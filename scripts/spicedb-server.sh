@@ -130,7 +130,7 @@ stop() {
     local pid
     pid=$(cat "$DATA/spicedb.pid")
     # only the spicedb it started: the pid may since have gone to another process
-    if [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = spicedb ] && kill "$pid" 2>/dev/null; then
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = spicedb ] && kill "$pid" 2>/dev/null; then
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -9 "$pid" 2>/dev/null || true
       log "stopped spicedb (pid $pid)"

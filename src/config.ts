@@ -220,7 +220,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError('RAC_PSEUDONYM_KEY is required with SPICEDB_ENDPOINT');
   }
   if (e.RAC_METRICS_HOST !== undefined && e.RAC_METRICS_PORT === undefined) throw new ConfigError('RAC_METRICS_HOST: set RAC_METRICS_PORT too (the listener /metrics moves to)');
-  if (e.RAC_METRICS_PORT !== undefined && e.RAC_METRICS_PORT === e.PORT) throw new ConfigError('RAC_METRICS_PORT: the API already listens on that port');
   const generatedKey = e.RAC_API_KEYS === undefined || e.RAC_API_KEYS.trim() === '';
   const apiKeys = generatedKey
     ? [{ id: 'generated:check+admin+ops', secret: randomBytes(24).toString('base64url'), scopes: [...SCOPES] }]

@@ -187,6 +187,26 @@ describe('privileges and the limited role, across associations', () => {
     expect((await employee(f, 'GADM006')).privileges).toEqual([]);
   });
 
+  it('a privilege for a senior administrator (held through its role: nothing stored) while it is given a lower role in a group: the assignment fails (409), never a 200 that left the group role without it', async () => {
+    const f = await firm();
+    const g = await newGroup(f, 'Lower');
+    races.raced = 'privilege.assign';
+    races.meanwhile = async () => {
+      await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/groups/${g}/employees/${f.sa}`, { role: 'junior_rep' });
+    };
+    const path = `/v1/businesses/${f.bn}/employees/${f.sa}/privileges/individual_clients`;
+    const res = await api.as(f.o, 'put', path);
+    expect(races.meanwhile).toBeUndefined();
+    expect(res.status).toBe(409);
+    // asked again, the lower role needs it: stored
+    await api.ok(201, f.o, 'put', path);
+    expect((await employee(f, f.sa)).privileges).toEqual(['individual_clients']);
+    // the control: with no group association given meanwhile, 200 and nothing stored
+    const other = await firm();
+    await api.ok(200, other.o, 'put', `/v1/businesses/${other.bn}/employees/${other.sa}/privileges/individual_clients`);
+    expect((await employee(other, other.sa)).privileges).toEqual([]);
+  });
+
   it("a junior administrator still takes a plain representative's privileges with the limited role", async () => {
     const f = await firm();
     await api.ok(201, f.o, 'put', `/v1/businesses/${f.bn}/employees/PLAIN01`, { role: 'junior_rep' });

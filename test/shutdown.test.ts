@@ -48,7 +48,6 @@ describe('graceful shutdown', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(drain.draining()).toBe(false);
     drain.begin('SIGTERM');
-    drain.begin('SIGTERM'); // a second signal changes nothing
     expect(drain.draining()).toBe(true);
     expect(await slow).toEqual(expect.objectContaining({ status: 200, body: 'done' }));
     // every connection closed, then the store released and the exit made, once
@@ -77,6 +76,44 @@ describe('graceful shutdown', () => {
     expect(got.endsWith('done')).toBe(true);
     await new Promise((r) => setTimeout(r, 100));
     expect(exits).toEqual([0]);
+  });
+
+  it('an answer ended but not yet all written (a slow reader) is not cut: its connection closes once it is', async () => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 'x');
+    const server = createServer({ ServerResponse: Response }, (_req, res) => res.end(big));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const exits: number[] = [];
+    const drain = gracefulShutdown(server, { graceMs: 5000, logger: silent, release: async () => undefined, exit: (c) => exits.push(c), responses: Response.prototype });
+    const { connect } = await import('node:net');
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    let bytes = 0;
+    socket.on('data', (d) => (bytes += d.length));
+    const ended = new Promise((r) => socket.on('close', r));
+    socket.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 50));
+    socket.pause(); // the caller stops reading: the answer is ended, most of it still queued
+    drain.begin('SIGTERM');
+    await new Promise((r) => setTimeout(r, 400)); // several sweeps
+    socket.resume();
+    await ended;
+    expect(bytes).toBeGreaterThan(big.length);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(exits).toEqual([0]);
+  });
+
+  it('a second signal exits at once, with 1', async () => {
+    const server = await serve(0);
+    const agent = new Agent({ keepAlive: true });
+    const exits: number[] = [];
+    const drain = gracefulShutdown(server, { graceMs: 5000, logger: silent, release: async () => undefined, exit: (c) => exits.push(c) });
+    void get(server, '/hang', agent).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    drain.begin('SIGINT');
+    expect(exits).toEqual([]);
+    drain.begin('SIGINT');
+    expect(exits).toEqual([1]);
+    agent.destroy();
+    server.closeAllConnections();
   });
 
   it('exits 1 when a request outlasts the grace period', async () => {

@@ -14,6 +14,7 @@ import {
   mustExist,
   mustNotExist,
   groupAssociationsAsRead,
+  groupAssociationsExactly,
   readActiveOwners,
   readAssociations,
   readGroupIds,
@@ -177,6 +178,9 @@ export class EmployeeCommands {
     // coming. (A business senior administrator with a lower role in a BN group holds privileges
     // there only as assigned: it may be given them.)
     const implied = held && !had && holdsEveryPrivilege(all);
+    // which rests on its having no other association than those read (a lower role in a group,
+    // given meanwhile, would make the privilege count there): asserted at the write
+    if (implied) pre.push(...(await groupAssociationsExactly(this.kit.store, bn, repId, all, FRESHEST)));
     const rel = facts.privilege(bn, repId, privilege);
     const privileges = implied ? target.privileges : held ? [...new Set([...target.privileges, privilege])].sort() : target.privileges.filter((p) => p !== privilege);
     const updates = implied ? [] : [held ? touch(rel) : del(rel)];

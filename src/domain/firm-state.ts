@@ -89,6 +89,23 @@ export async function noGroupAssociation(store: AuthzStore, bn: string, repId: s
 }
 
 /**
+ * preconditions: the rep's group associations are exactly those read: each still holds, and it
+ * holds none in any other group of the business (one precondition per such group)
+ */
+export async function groupAssociationsExactly(store: AuthzStore, bn: string, repId: string, a: Associations, consistency: Consistency): Promise<Precondition[]> {
+  const held = new Set(a.groups.map((g) => g.groupId));
+  return [
+    ...groupAssociationsUnchanged(bn, repId, a),
+    ...(await readGroupIds(store, bn, consistency))
+      .filter((groupId) => !held.has(groupId))
+      .map((groupId): Precondition => {
+        const g = groupObject(bn, groupId);
+        return { operation: 'mustNotMatch', filter: { resourceType: g.type, resourceId: g.id, subject: { type: 'rep', id: repId } } };
+      }),
+  ];
+}
+
+/**
  * preconditions: the rep's group associations are still those read; or, holding none in the
  * business when read, it still holds none in any group of it
  */

@@ -4,6 +4,7 @@
 // keep-alive caller would otherwise go on sending on it), and past the grace period the process
 // exits anyway, with code 1 and the number of connections it cut.
 import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 
 export interface Drain {
@@ -28,13 +29,31 @@ export interface DrainOptions {
   responses?: { writeHead: (...args: never[]) => unknown };
 }
 
+/** a socket with no answer on it, or whose answer is all written (Node detaches it then) */
+const idle = (socket: Socket) => !(socket as Socket & { _httpMessage?: unknown })._httpMessage;
+
 export function gracefulShutdown(server: Server, options: DrainOptions): Drain {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let begun = false;
+  // the open connections (one listener a connection, not a request): at the shutdown, those with
+  // no answer under way are closed, and the others as soon as theirs is written
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const closeIdle = () => {
+    for (const socket of sockets) if (idle(socket)) socket.destroy();
+  };
   return {
     draining: () => begun,
     begin(signal) {
-      if (begun) return;
+      if (begun) {
+        // a second signal (a second Ctrl-C): no more waiting
+        options.logger.warn({ signal }, 'shutdown: second signal; exiting now');
+        exit(1);
+        return;
+      }
       begun = true;
       options.logger.info({ signal, graceMs: options.graceMs }, 'shutting down: finishing the requests under way');
       // answers from now on close their connection (set before the app runs: it may answer at
@@ -50,13 +69,16 @@ export function gracefulShutdown(server: Server, options: DrainOptions): Drain {
           return writeHead.apply(this, args);
         };
       }
+      // kept referenced: the process ends by this timer or by the release, never by running
+      // out of things to do with the release unfinished
       const forced = setTimeout(() => {
-        server.getConnections((_err, open) => {
-          options.logger.error({ connectionsCut: open }, `shutdown: requests still under way after ${options.graceMs} ms; exiting`);
-          exit(1);
-        });
+        const open = sockets.size;
+        options.logger.error(
+          { connectionsCut: open },
+          open > 0 ? `shutdown: requests still under way after ${options.graceMs} ms; exiting` : `shutdown: releasing the store did not finish in ${options.graceMs} ms; exiting`,
+        );
+        exit(1);
       }, options.graceMs);
-      forced.unref();
       server.close(() => {
         void options
           .release()
@@ -66,10 +88,12 @@ export function gracefulShutdown(server: Server, options: DrainOptions): Drain {
             exit(0);
           });
       });
-      server.closeIdleConnections();
-      // a connection busy when the signal came closes after its answer (Connection: close);
-      // one that answered meanwhile and went idle is closed here
-      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      // (not server.closeIdleConnections: it also closes a connection whose answer is ended but
+      // not yet all written, cutting it). A connection busy when the signal came closes after its
+      // answer (Connection: close); one whose answer had begun before (a stream) is closed here
+      // once that answer is all written
+      closeIdle();
+      const sweep = setInterval(closeIdle, 100);
       sweep.unref();
       server.once('close', () => clearInterval(sweep));
     },

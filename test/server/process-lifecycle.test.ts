@@ -51,7 +51,8 @@ it('SIGTERM: a request under way on a kept-alive connection is answered, then th
     headers: { Authorization: `Bearer ${RAC_KEY}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ checks }),
   });
-  await new Promise((r) => setTimeout(r, 20));
+  // (the drain's details are test/shutdown.test.ts's; this is the real process, end to end)
+  await new Promise((r) => setTimeout(r, 50));
   rac.child.kill('SIGTERM');
   const answered = await underWay;
   expect(answered.status).toBe(200);
