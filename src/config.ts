@@ -55,6 +55,13 @@ export interface Config {
   decisionCacheSize?: number;
 }
 
+/** the nodes of SPICEDB_ENDPOINT (host:port, [IPv6]:port, or a comma-separated list of either): host without brackets, port */
+const endpointNodes = (endpoint: string): Array<{ host: string; port: number }> =>
+  endpoint.split(',').map((node) => {
+    const colon = node.lastIndexOf(':');
+    return { host: node.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(node.slice(colon + 1)) };
+  });
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -68,7 +75,7 @@ const envSchema = z.object({
       /^(?:[^\s:,[\]]+:[0-9]{1,5}|\[[0-9a-fA-F:.]*:[0-9a-fA-F:.]*\]:[0-9]{1,5}|[0-9.]+:[0-9]{1,5}(?:,[0-9.]+:[0-9]{1,5})+|\[[0-9a-fA-F:.]+\]:[0-9]{1,5}(?:,\[[0-9a-fA-F:.]+\]:[0-9]{1,5})+)$/,
       'must be host:port, [IPv6]:port, or a list of IPv4 address:port or of [IPv6]:port',
     )
-    .refine((v) => v.split(',').every((node) => Number(node.slice(node.lastIndexOf(':') + 1)) >= 1 && Number(node.slice(node.lastIndexOf(':') + 1)) <= 65535), 'a port must be 1 to 65535')
+    .refine((v) => endpointNodes(v).every(({ port }) => port >= 1 && port <= 65535), 'a port must be 1 to 65535')
     .optional(),
   SPICEDB_TOKEN: z.string().min(1).optional(),
   /** the embedded backend's engine: a library built by scripts/build-engine.sh (default: the npm package's) */
@@ -238,7 +245,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rateLimitPerMinute: e.RAC_RATE_LIMIT_PER_MINUTE,
     shutdownGraceMs: e.RAC_SHUTDOWN_GRACE_MS,
     ...(e.RAC_METRICS_PORT !== undefined ? { metricsListener: { port: e.RAC_METRICS_PORT, host: e.RAC_METRICS_HOST ?? '127.0.0.1' } } : {}),
-    plaintextRemote: spicedb.backend === 'server' && spicedb.insecure && !spicedb.endpoint.split(',').every((node) => isLoopback(node.slice(0, node.lastIndexOf(':')).replace(/^\[|\]$/g, ''))),
+    plaintextRemote: spicedb.backend === 'server' && spicedb.insecure && !endpointNodes(spicedb.endpoint).every(({ host }) => isLoopback(host)),
     ...(e.RAC_DECISION_CACHE_SIZE !== undefined ? { decisionCacheSize: e.RAC_DECISION_CACHE_SIZE } : {}),
   };
 }

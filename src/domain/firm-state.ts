@@ -77,15 +77,19 @@ export const mayHoldPrivileges = (a: { business: { role?: Role }; groups: Readon
 export const groupAssociationsUnchanged = (bn: string, repId: string, a: Associations): Precondition[] =>
   a.groups.map((g) => mustExist(facts.groupAssociation(bn, g.groupId, repId, g.role)));
 
+/** preconditions: the rep holds no association in these groups of the business */
+const notInGroups = (bn: string, repId: string, groupIds: string[]): Precondition[] =>
+  groupIds.map((groupId) => {
+    const g = groupObject(bn, groupId);
+    return { operation: 'mustNotMatch', filter: { resourceType: g.type, resourceId: g.id, subject: { type: 'rep', id: repId } } };
+  });
+
 /**
  * preconditions: the rep holds no association in any group of the business (the groups read
  * now); with roleUnchanged(…, undefined), that it holds no association in the business at all
  */
 export async function noGroupAssociation(store: AuthzStore, bn: string, repId: string, consistency: Consistency): Promise<Precondition[]> {
-  return (await readGroupIds(store, bn, consistency)).map((groupId) => {
-    const g = groupObject(bn, groupId);
-    return { operation: 'mustNotMatch', filter: { resourceType: g.type, resourceId: g.id, subject: { type: 'rep', id: repId } } };
-  });
+  return notInGroups(bn, repId, await readGroupIds(store, bn, consistency));
 }
 
 /**
@@ -94,15 +98,8 @@ export async function noGroupAssociation(store: AuthzStore, bn: string, repId: s
  */
 export async function groupAssociationsExactly(store: AuthzStore, bn: string, repId: string, a: Associations, consistency: Consistency): Promise<Precondition[]> {
   const held = new Set(a.groups.map((g) => g.groupId));
-  return [
-    ...groupAssociationsUnchanged(bn, repId, a),
-    ...(await readGroupIds(store, bn, consistency))
-      .filter((groupId) => !held.has(groupId))
-      .map((groupId): Precondition => {
-        const g = groupObject(bn, groupId);
-        return { operation: 'mustNotMatch', filter: { resourceType: g.type, resourceId: g.id, subject: { type: 'rep', id: repId } } };
-      }),
-  ];
+  const others = (await readGroupIds(store, bn, consistency)).filter((groupId) => !held.has(groupId));
+  return [...groupAssociationsUnchanged(bn, repId, a), ...notInGroups(bn, repId, others)];
 }
 
 /**

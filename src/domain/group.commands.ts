@@ -18,6 +18,7 @@ import {
   readGroup,
   readGroupAssociation,
   roleUnchanged,
+  type Associations,
 } from './firm-state.js';
 import { hasSinLike, type ClientId } from './identifiers.js';
 import { nameObject } from './names.js';
@@ -151,8 +152,9 @@ export class GroupCommands {
     // a group from before the business linked its groups gets its link here (see facts.group)
     updates.push(touch(facts.groupAssociation(bn, groupId, repId, wanted)), touch(facts.groupLink(bn, groupId)));
     if (current) pre.push(mustExist(facts.groupAssociation(bn, groupId, repId, current)));
-    const dropped = await this.privilegesLost(bn, groupId, repId, wanted, updates, pre);
-    await this.leftoverDisassociation(bn, repId, updates, pre);
+    const all = await readAssociations(this.kit.store, bn, repId, FRESHEST);
+    const dropped = await this.privilegesLost(bn, groupId, repId, all, wanted, updates, pre);
+    await this.leftoverDisassociation(bn, repId, all, updates, pre);
     const token = await this.kit.write(ctx, 'group.employee.put', `bn_group:${groupObject(bn, groupId).id}/rep:${repId}`, updates, pre, {
       before: current ? { role: current } : null,
       after: { role: wanted, ...(dropped.length > 0 ? { privilegesRemoved: dropped } : {}) },
@@ -164,7 +166,8 @@ export class GroupCommands {
     const current = await readGroupAssociation(this.kit.store, bn, groupId, repId, FRESHEST);
     const pre = await this.allowed(ctx, bn, current && current !== 'member' ? associationPermissions(current) : []);
     const updates = GROUP_ROLES.map((r) => del(facts.groupAssociation(bn, groupId, repId, r)));
-    const dropped = await this.privilegesLost(bn, groupId, repId, undefined, updates, pre);
+    const all = await readAssociations(this.kit.store, bn, repId, FRESHEST);
+    const dropped = await this.privilegesLost(bn, groupId, repId, all, undefined, updates, pre);
     const token = await this.kit.write(ctx, 'group.employee.delete', `bn_group:${groupObject(bn, groupId).id}/rep:${repId}`, updates, pre, {
       before: current ? { role: current } : null,
       after: dropped.length > 0 ? { privilegesRemoved: dropped } : null,
@@ -178,8 +181,7 @@ export class GroupCommands {
    * hold one, its privileges go in the same write, which then also requires its other
    * associations to be those read. Returns the privileges removed.
    */
-  private async privilegesLost(bn: string, groupId: string, repId: string, wanted: facts.GroupRole | undefined, updates: RelationshipUpdate[], pre: Precondition[]) {
-    const all = await readAssociations(this.kit.store, bn, repId, FRESHEST);
+  private async privilegesLost(bn: string, groupId: string, repId: string, all: Associations, wanted: facts.GroupRole | undefined, updates: RelationshipUpdate[], pre: Precondition[]) {
     if (all.business.privileges.length === 0) return [];
     const groups = all.groups.filter((g) => g.groupId !== groupId);
     if (wanted) groups.push({ groupId, role: wanted });
@@ -197,8 +199,7 @@ export class GroupCommands {
    * while it was disassociated) is associated anew, active: the record goes in the same write,
    * which requires the rep to hold no association still. As PUT …/employees/{repId} does.
    */
-  private async leftoverDisassociation(bn: string, repId: string, updates: RelationshipUpdate[], pre: Precondition[]) {
-    const all = await readAssociations(this.kit.store, bn, repId, FRESHEST);
+  private async leftoverDisassociation(bn: string, repId: string, all: Associations, updates: RelationshipUpdate[], pre: Precondition[]) {
     if (isAssociated(all) || !all.business.disassociated) return;
     updates.push(del(facts.disassociated(bn, repId)));
     pre.push(...roleUnchanged(bn, repId, undefined), ...(await groupAssociationsAsRead(this.kit.store, bn, repId, all, FRESHEST)));

@@ -56,11 +56,9 @@ export function gracefulShutdown(server: Server, options: DrainOptions): Drain {
       }
       begun = true;
       options.logger.info({ signal, graceMs: options.graceMs }, 'shutting down: finishing the requests under way');
-      // answers from now on close their connection (set before the app runs: it may answer at
-      // once); idle connections close now, busy ones once their answer is written
-      server.prependListener('request', (_req, res) => {
-        res.setHeader('Connection', 'close');
-      });
+      // answers from now on close their connection: through the responses' prototype, those
+      // under way whose head is not yet written too; without it, those of requests read from now
+      // on (set before the app runs: it may answer at once)
       const proto = options.responses as { writeHead: (this: ServerResponse, ...args: unknown[]) => unknown } | undefined;
       if (proto) {
         const writeHead = proto.writeHead;
@@ -68,6 +66,10 @@ export function gracefulShutdown(server: Server, options: DrainOptions): Drain {
           if (!this.headersSent) this.setHeader('Connection', 'close');
           return writeHead.apply(this, args);
         };
+      } else {
+        server.prependListener('request', (_req, res) => {
+          res.setHeader('Connection', 'close');
+        });
       }
       // kept referenced: the process ends by this timer or by the release, never by running
       // out of things to do with the release unfinished
