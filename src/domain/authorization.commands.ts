@@ -31,6 +31,8 @@ function grant(client: ClientKey, rep: Representative, level: Level, expiresAt?:
   if ('rep' in rep) return facts.repAuthorization(client, rep.rep, level, expiresAt);
   return facts.businessAuthorization(client, rep.business, level, expiresAt)[1]!;
 }
+/** a levelled edge as the audit shows it: its level and expiry */
+const levelOf = (r: Relationship) => ({ level: Number(r.relation.slice(-1)), expiresAt: r.expiresAt?.toISOString() ?? null });
 const sameGrant = (a: Relationship, b: Relationship) =>
   a.relation === b.relation && a.subject.type === b.subject.type && a.subject.id === b.subject.id;
 
@@ -94,7 +96,7 @@ export class AuthorizationCommands {
     this.validate(client, level, expiresAt);
     const existing = await this.current(client, rep);
     const { updates, pre } = this.setLevel(client, rep, level, expiresAt, existing);
-    const before = existing[0] ? { level: Number(existing[0].relation.slice(-1)), expiresAt: existing[0].expiresAt?.toISOString() ?? null } : null;
+    const before = existing[0] ? levelOf(existing[0]) : null;
     const target = 'rep' in rep ? `${client.type}:${client.key}/rep:${rep.rep}` : `${client.type}:${client.key}/business:${rep.business}`;
     const token = await this.kit.write(ctx, 'authorization.put', target, updates, pre, {
       before,
@@ -198,7 +200,7 @@ export class AuthorizationCommands {
     const { updates, pre } = this.setLevel(client, rep, level, expiresAt, existing);
     pre.push(mustExist(live));
     const token = await this.kit.write(ctx, 'authorization.confirm', `${client.type}:${client.key}/business:${bn}`, updates, pre, {
-      before: { status: 'pending', level, ...(existing[0] ? { authorization: { level: Number(existing[0].relation.slice(-1)), expiresAt: existing[0].expiresAt?.toISOString() ?? null } } : {}) },
+      before: { status: 'pending', level, ...(existing[0] ? { authorization: levelOf(existing[0]) } : {}) },
       after: { level, expiresAt: expiresAt?.toISOString() ?? null },
     });
     return { authorization: this.view(client, rep, level, expiresAt), token };
